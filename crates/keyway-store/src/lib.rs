@@ -6,11 +6,15 @@
 pub mod crypto;
 mod error;
 pub mod model;
+mod open;
+mod postgres;
 pub mod presets;
+mod sqlite;
 
-pub use crypto::{key_digest, generate_api_key, MasterKey};
+pub use crypto::{digest_eq, generate_api_key, key_digest, MasterKey};
 pub use error::StoreError;
 pub use model::*;
+pub use open::open;
 
 use async_trait::async_trait;
 use secrecy::SecretString;
@@ -95,4 +99,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// Tell every replica (and this one) that routing state changed.
     async fn notify_change(&self) -> Result<()>;
+
+    /// Closes the connection pool; call once at shutdown, after the last
+    /// write. SQLite checkpoints its WAL into the database file here.
+    async fn close(&self);
+}
+
+/// Now as Unix milliseconds.
+pub(crate) fn now_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }

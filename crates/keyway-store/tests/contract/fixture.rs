@@ -26,7 +26,7 @@ fn pg_base_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
-async fn pg_admin_exec(sql: &str) {
+pub async fn pg_admin_exec(sql: &str) {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(&pg_base_url())
         .await
@@ -47,7 +47,11 @@ impl Fixture {
             Backend::Postgres => {
                 let schema = format!("kw_test_{:016x}", rand::rngs::OsRng.next_u64());
                 pg_admin_exec(&format!("CREATE SCHEMA {schema}")).await;
-                let url = format!("{}?options=-c%20search_path%3D{schema}", pg_base_url());
+                // The application name lets a test find this store's own connections.
+                let url = format!(
+                    "{}?options=-c%20search_path%3D{schema}&application_name={schema}",
+                    pg_base_url()
+                );
                 (url, None, Some(schema))
             }
         };
@@ -60,6 +64,11 @@ impl Fixture {
             _dir: dir,
             schema,
         }
+    }
+
+    /// The PostgreSQL schema (and application name) of this fixture.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
     }
 
     /// Another handle on the same database, as a second replica would open it.

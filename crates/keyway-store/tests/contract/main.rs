@@ -63,6 +63,7 @@ both_backends! {
         every_routing_mutation_notifies,
         hot_path_writes_do_not_notify,
         failed_mutations_do_not_notify,
+        concurrent_writes_succeed,
     ],
     logs: [
         logs_round_trip_in_large_batches,
@@ -76,5 +77,9 @@ both_backends! {
 }
 
 contract!(postgres_only, crate::Backend::Postgres, {
-    notify: [another_replica_sees_changes, other_schemas_are_ignored],
+    notify: [
+        another_replica_sees_changes,
+        other_schemas_are_ignored,
+        listener_reconnects_after_connection_loss,
+    ],
 });

@@ -11,7 +11,8 @@ use crate::keys::key_input;
 use crate::Fixture;
 
 async fn expect_change(rx: &mut Receiver<()>, what: &str) {
-    match tokio::time::timeout(Duration::from_secs(1), rx.recv()).await {
+    // The product promises under a second; the slack is for a loaded CI machine.
+    match tokio::time::timeout(Duration::from_secs(2), rx.recv()).await {
         Ok(Ok(())) => {}
         other => panic!("no change notification after {what}: {other:?}"),
     }
@@ -129,4 +130,49 @@ pub async fn other_schemas_are_ignored(f: &Fixture) {
     let mut rx = f.store.subscribe_changes();
     other.store.create_group("g", false).await.unwrap();
     expect_silence(&mut rx, "a change in another schema").await;
+}
+
+/// Kill the listener's connection: it comes back on its own, reports a
+/// possible miss, and later changes from another replica arrive again.
+pub async fn listener_reconnects_after_connection_loss(f: &Fixture) {
+    let schema = f.schema().unwrap();
+    let replica = f.reopen(f.master.clone()).await.unwrap();
+    let mut rx = f.store.subscribe_changes();
+    crate::fixture::pg_admin_exec(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = '{schema}' AND query LIKE 'LISTEN%'"
+    ))
+    .await;
+    // Both replicas' listeners were cut; each reports it may have missed something.
+    match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
+        Ok(Ok(())) => {}
+        other => panic!("no notification after the listener reconnected: {other:?}"),
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while rx.try_recv().is_ok() {}
+    replica.create_group("after", false).await.unwrap();
+    expect_change(&mut rx, "a change after reconnecting").await;
+}
+
+/// Many writers at once (SQLite serialises them) all succeed.
+pub async fn concurrent_writes_succeed(f: &Fixture) {
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let s = f.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let g = s.create_group(&format!("g{i}"), false).await?;
+            s.create_route(route_input(g.id, "a", vec![])).await?;
+            s.create_key(key_input(g.id)).await?;
+            s.insert_logs(&[crate::logs::log(i, "r"), crate::logs::log(i, "s")])
+                .await?;
+            s.touch_keys(&[(1, i)]).await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(f.store.list_groups().await.unwrap().len(), 16);
+    assert_eq!(f.store.list_routes(None).await.unwrap().len(), 16);
+    let (_, total) = f.store.query_logs(&LogFilter::default()).await.unwrap();
+    assert_eq!(total, 32);
 }

@@ -1,0 +1,329 @@
+//! The public request pipeline: authenticate, read and probe the body,
+//! resolve the route, try candidates in order (failing over only before the
+//! client has seen a byte), and answer — relaying streams as they arrive.
+
+mod count_tokens;
+pub mod models;
+mod nonstream;
+mod plan;
+mod prepare;
+mod record;
+mod relay;
+mod upstream_error;
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue};
+use http_body_util::{BodyExt, Limited};
+
+use crate::auth::{authenticate, Caller};
+use crate::body::{probe, Required};
+use crate::error::{ApiError, ClientProtocol};
+use crate::state::SharedState;
+pub use plan::Flavor;
+pub use prepare::Operation;
+use prepare::{prepare, Inbound};
+pub use record::{now_ms, Record};
+use upstream_error::{from_status, from_transport};
+
+pub fn new_request_id() -> String {
+    format!("req_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Reads the body under the size limit (after any gzip/deflate decoding).
+pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    match Limited::new(body, limit).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(ApiError::TooLarge { limit })
+        }
+        Err(e) => Err(ApiError::BadRequest(format!(
+            "could not read the request body: {e}"
+        ))),
+    }
+}
+
+pub fn with_request_id(mut resp: Response, request_id: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+/// `POST /v1/chat/completions`, `POST /v1/messages`, `POST /v1/messages/count_tokens`.
+pub async fn handle(
+    state: SharedState,
+    client: ClientProtocol,
+    op: Operation,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let request_id = new_request_id();
+    let endpoint = match op {
+        Operation::Chat => "/v1/chat/completions",
+        Operation::Messages => "/v1/messages",
+        Operation::CountTokens => "/v1/messages/count_tokens",
+    };
+    let mut rec = Record::new(request_id.clone(), client, endpoint);
+    let resp = match run(&state, client, op, &headers, body, &mut rec).await {
+        Ok(resp) => resp,
+        Err(err) => {
+            if rec.log.error.is_none() {
+                rec.log.error = Some(err.to_string());
+            }
+            let resp = err.into_response_for(client);
+            rec.finish(&state, resp.status().as_u16());
+            resp
+        }
+    };
+    with_request_id(resp, &request_id)
+}
+
+async fn run(
+    state: &SharedState,
+    client: ClientProtocol,
+    op: Operation,
+    headers: &HeaderMap,
+    body: Body,
+    rec: &mut Record,
+) -> Result<Response, ApiError> {
+    let snap = state.snapshot.load_full();
+    let Caller { key_id, group_id } = authenticate(headers, &snap, rec.log.ts)?;
+    rec.log.key_id = Some(key_id);
+    rec.log.group_id = Some(group_id);
+    rec.group_name = snap.group_names.get(&group_id).cloned().unwrap_or_default();
+
+    let raw = read_body(body, state.limits.max_body_bytes).await?;
+    dispatch(state, client, op, headers, raw, group_id, rec).await
+}
+
+/// Everything after authentication: also the entry point of admin E2E tests.
+pub(crate) async fn dispatch(
+    state: &SharedState,
+    client: ClientProtocol,
+    op: Operation,
+    headers: &HeaderMap,
+    raw: Bytes,
+    group_id: i64,
+    rec: &mut Record,
+) -> Result<Response, ApiError> {
+    let snap = state.snapshot.load_full();
+    let required = Required { messages: true };
+    let probe = probe(&raw, required)?;
+    rec.log.alias = Some(probe.model.clone());
+    rec.log.stream = probe.stream && op != Operation::CountTokens;
+
+    let route = snap
+        .route(group_id, &probe.model)
+        .cloned()
+        .ok_or_else(|| ApiError::ModelNotFound(probe.model.clone()))?;
+    let candidates = plan::plan(&route, client, &state.breakers);
+    let candidates = match (candidates, op) {
+        (Ok(c), _) => c,
+        // count_tokens on a strict route of the other protocol is still answerable locally.
+        (Err(ApiError::ProtocolMismatch { .. }), Operation::CountTokens) => Vec::new(),
+        (Err(e), _) => return Err(e),
+    };
+
+    if op == Operation::CountTokens {
+        return count_tokens::answer(state, headers, &raw, &probe, candidates, rec).await;
+    }
+
+    let mut parsed = None;
+    let mut inbound = Inbound {
+        client,
+        op,
+        headers,
+        raw: &raw,
+        probe: &probe,
+        parsed: &mut parsed,
+    };
+    let total = candidates.len();
+    let mut last_err = ApiError::NoHealthyProvider(probe.model.clone());
+    for (n, (cand, flavor)) in candidates.into_iter().enumerate() {
+        let is_last = n + 1 == total;
+        rec.log.provider = Some(cand.provider.name.clone());
+        rec.log.upstream_model = Some(cand.model.clone());
+        let (req, ctx) = prepare(&mut inbound, &cand, flavor)?;
+        let first_byte = Duration::from_millis(cand.provider.timeouts.first_byte_ms);
+        let sent_at = Instant::now();
+        let resp = state.upstream.send(req).await;
+        let mut resp = match resp {
+            Ok(r) => r,
+            Err(e) => {
+                rec.upstream_wait += sent_at.elapsed();
+                state
+                    .breakers
+                    .record_failure(cand.provider.id, e.to_string(), now_ms());
+                let api = from_transport(&e);
+                if !is_last {
+                    rec.attempt_failed(state, None, e.to_string());
+                    last_err = api;
+                    continue;
+                }
+                rec.log.upstream_error = Some(e.to_string());
+                rec.log.error = Some(api.to_string());
+                return Err(api);
+            }
+        };
+        let status = resp.status;
+        rec.log.upstream_status = Some(i32::from(status.as_u16()));
+        if !status.is_success() {
+            let body = resp.body.collect(1 << 20).await.unwrap_or_default();
+            rec.upstream_wait += sent_at.elapsed();
+            let message = keyway_protocol::openai::extract_error_message(&body);
+            let retryable = status.as_u16() == 429 || status.is_server_error();
+            if retryable {
+                state.breakers.record_failure(
+                    cand.provider.id,
+                    format!("{status}: {message}"),
+                    now_ms(),
+                );
+            }
+            if retryable && !is_last {
+                rec.attempt_failed(state, Some(i32::from(status.as_u16())), message);
+                continue;
+            }
+            let api = from_status(
+                &cand.provider.name,
+                status,
+                message.clone(),
+                resp.headers.get(http::header::RETRY_AFTER).cloned(),
+            );
+            rec.log.upstream_error = Some(message);
+            rec.log.error = Some(api.to_string());
+            return Err(api);
+        }
+
+        if probe.stream {
+            // Peek the first chunk inside the first-byte budget: until the
+            // client has seen a byte, a silent or broken upstream can still fail over.
+            let left = first_byte.saturating_sub(sent_at.elapsed());
+            let first = resp
+                .body
+                .next_within(left.max(Duration::from_millis(1)))
+                .await;
+            rec.upstream_wait += sent_at.elapsed();
+            match first {
+                Ok(Some(chunk)) => {
+                    state.breakers.record_success(cand.provider.id);
+                    let r = relay::start(
+                        state.clone(),
+                        std::mem::replace(rec, Record::new(String::new(), client, "")),
+                        resp,
+                        chunk,
+                        flavor,
+                        ctx,
+                        client,
+                        probe.has_stream_options,
+                    );
+                    return Ok(r);
+                }
+                other => {
+                    let e = match other {
+                        Err(e) => e,
+                        _ => keyway_upstream::UpstreamError::Body {
+                            provider: cand.provider.name.clone(),
+                            detail: "the stream ended before any data".into(),
+                        },
+                    };
+                    state
+                        .breakers
+                        .record_failure(cand.provider.id, e.to_string(), now_ms());
+                    if !is_last {
+                        rec.attempt_failed(state, Some(i32::from(status.as_u16())), e.to_string());
+                        continue;
+                    }
+                    let api = from_transport(&e);
+                    rec.log.upstream_error = Some(e.to_string());
+                    rec.log.error = Some(api.to_string());
+                    return Err(api);
+                }
+            }
+        }
+
+        let result = nonstream::answer(state, resp, ctx, client, rec, sent_at).await;
+        match result {
+            Ok(r) => {
+                state.breakers.record_success(cand.provider.id);
+                return Ok(r);
+            }
+            Err(api) => {
+                state
+                    .breakers
+                    .record_failure(cand.provider.id, api.to_string(), now_ms());
+                rec.log.error = Some(api.to_string());
+                return Err(api);
+            }
+        }
+    }
+    rec.log.error = Some(last_err.to_string());
+    Err(last_err)
+}
+
+/// Upstream response headers worth passing on (rate-limit state, request ids).
+pub fn passthrough_headers(from: &HeaderMap, to: &mut HeaderMap) {
+    for (name, value) in from {
+        let n = name.as_str();
+        if n.starts_with("x-ratelimit-")
+            || n.starts_with("anthropic-ratelimit-")
+            || n == "retry-after"
+        {
+            to.append(name.clone(), value.clone());
+        } else if n == "request-id" || n == "x-request-id" {
+            to.insert("x-upstream-request-id", value.clone());
+        }
+    }
+}
+
+pub fn json_response(status: http::StatusCode, body: Bytes) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// Runs a request through the pipeline on behalf of the admin E2E test
+/// (no client key); returns the response and the provider that answered.
+pub async fn dispatch_for_test(
+    state: &SharedState,
+    client: ClientProtocol,
+    headers: HeaderMap,
+    raw: Bytes,
+    group_id: i64,
+) -> (Response, Option<String>) {
+    let op = match client {
+        ClientProtocol::OpenAi => Operation::Chat,
+        ClientProtocol::Anthropic => Operation::Messages,
+    };
+    let mut rec = Record::new(new_request_id(), client, "admin:e2e-test");
+    rec.log.group_id = Some(group_id);
+    let result = dispatch(state, client, op, &headers, raw, group_id, &mut rec).await;
+    let mut resp = match result {
+        Ok(r) => r,
+        Err(err) => {
+            if rec.log.error.is_none() {
+                rec.log.error = Some(err.to_string());
+            }
+            let resp = err.into_response_for(client);
+            rec.finish(state, resp.status().as_u16());
+            resp
+        }
+    };
+    let provider = rec.final_provider.clone();
+    if let Some(s) = rec
+        .final_upstream_status
+        .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
+    {
+        resp.headers_mut().insert("x-keyway-upstream-status", s);
+    }
+    (resp, provider)
+}

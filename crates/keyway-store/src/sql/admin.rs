@@ -2,10 +2,10 @@
 
 use sqlx::{Pool, Row};
 
-use super::{require_name, Db, DbRow};
+use super::{require_name, touched, Db, DbRow};
 use crate::error::conflict_on_unique;
 use crate::model::AdminUser;
-use crate::{now_ms, Result, StoreError};
+use crate::{now_ms, Result};
 
 fn user_from_row(row: &DbRow) -> Result<AdminUser> {
     Ok(AdminUser {
@@ -55,10 +55,7 @@ pub(super) async fn set_password(
         .bind(username)
         .execute(pool)
         .await?;
-    if updated.rows_affected() == 0 {
-        return Err(StoreError::NotFound("admin user"));
-    }
-    Ok(())
+    touched(updated, "admin user")
 }
 
 pub(super) async fn get_setting(pool: &Pool<Db>, key: &str) -> Result<Option<String>> {

@@ -2,7 +2,7 @@
 
 use sqlx::{Pool, Row};
 
-use super::{require_name, Db, DbRow};
+use super::{delete_by_id, require_name, Db, DbRow};
 use crate::error::conflict_on_unique;
 use crate::model::{Group, Id};
 use crate::{now_ms, Result, StoreError};
@@ -71,14 +71,7 @@ pub(super) async fn rename(pool: &Pool<Db>, id: Id, name: &str) -> Result<Group>
 /// Routes (with their candidates) and keys go with the group, by foreign-key
 /// cascade; logs and generation jobs keep the bare id.
 pub(super) async fn delete(pool: &Pool<Db>, id: Id) -> Result<()> {
-    let deleted = sqlx::query("DELETE FROM groups WHERE id = $1")
-        .bind(id)
-        .execute(pool)
-        .await?;
-    if deleted.rows_affected() == 0 {
-        return Err(StoreError::NotFound("group"));
-    }
-    Ok(())
+    delete_by_id(pool, "groups", id, "group").await
 }
 
 /// `NotFound("group")` unless the group exists (checked inside `tx`).

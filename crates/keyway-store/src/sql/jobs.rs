@@ -2,7 +2,7 @@
 
 use sqlx::{Pool, Row};
 
-use super::{Db, DbRow};
+use super::{touched, Db, DbRow};
 use crate::error::conflict_on_unique;
 use crate::model::{GenerationJob, Id};
 use crate::{Result, StoreError};
@@ -105,10 +105,7 @@ pub(super) async fn update(pool: &Pool<Db>, job: &GenerationJob) -> Result<()> {
     .bind(&job.id)
     .execute(pool)
     .await?;
-    if updated.rows_affected() == 0 {
-        return Err(StoreError::NotFound("generation job"));
-    }
-    Ok(())
+    touched(updated, "generation job")
 }
 
 pub(super) async fn list_unfinished(pool: &Pool<Db>) -> Result<Vec<GenerationJob>> {

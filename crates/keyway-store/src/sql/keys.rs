@@ -4,7 +4,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::{Pool, Row};
 
 use super::groups::ensure_exists as ensure_group;
-use super::{begin, require_name, Db, DbRow};
+use super::{begin, delete_by_id, require_name, touched, Db, DbRow};
 use crate::crypto::{ad_api_key, display_prefix, generate_api_key, key_digest, MasterKey};
 use crate::error::conflict_on_unique;
 use crate::model::{ApiKey, Id, KeyInput, KeyPatch, Millis};
@@ -112,21 +112,12 @@ pub(super) async fn update(pool: &Pool<Db>, id: Id, patch: KeyPatch) -> Result<A
     .bind(id)
     .execute(pool)
     .await?;
-    if updated.rows_affected() == 0 {
-        return Err(StoreError::NotFound("key"));
-    }
+    touched(updated, "key")?;
     get(pool, id).await
 }
 
 pub(super) async fn delete(pool: &Pool<Db>, id: Id) -> Result<()> {
-    let deleted = sqlx::query("DELETE FROM api_keys WHERE id = $1")
-        .bind(id)
-        .execute(pool)
-        .await?;
-    if deleted.rows_affected() == 0 {
-        return Err(StoreError::NotFound("key"));
-    }
-    Ok(())
+    delete_by_id(pool, "api_keys", id, "key").await
 }
 
 /// Only ever moves `last_used_at` forward; unknown ids are ignored (the key

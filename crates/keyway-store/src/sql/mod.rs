@@ -20,9 +20,32 @@ use super::{begin, BackendStore, Db, BACKEND};
 pub(super) use sentinel::check_master_key;
 
 type DbRow = <Db as sqlx::Database>::Row;
+type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
 
 use crate::error::StoreError;
 use crate::Result;
+
+/// `NotFound(what)` when a statement touched no row.
+fn touched(result: <Db as sqlx::Database>::QueryResult, what: &'static str) -> Result<()> {
+    if result.rows_affected() == 0 {
+        return Err(StoreError::NotFound(what));
+    }
+    Ok(())
+}
+
+/// Deletes row `id` of `table`; dependent rows follow by foreign-key cascade.
+async fn delete_by_id(
+    pool: &sqlx::Pool<Db>,
+    table: &str,
+    id: crate::model::Id,
+    what: &'static str,
+) -> Result<()> {
+    let result = sqlx::query(&format!("DELETE FROM {table} WHERE id = $1"))
+        .bind(id)
+        .execute(pool)
+        .await?;
+    touched(result, what)
+}
 
 /// An `i32`/`i64` SQL value as the unsigned Rust type the model uses.
 fn to_u64(v: i64) -> u64 {

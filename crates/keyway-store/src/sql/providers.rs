@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use secrecy::SecretString;
 use sqlx::{Pool, Row, Transaction};
 
-use super::{bad_stored, begin, require_name, to_i64, to_u64, Db, DbRow};
+use super::{bad_stored, begin, require_name, to_i64, to_u64, touched, Db, DbRow, Query};
 use crate::crypto::{ad_provider_key, MasterKey};
 use crate::error::conflict_on_unique;
 use crate::model::{AuthStyle, Id, Protocol, Provider, ProviderInput, Timeouts};
@@ -120,6 +120,21 @@ async fn write_keys(
     Ok(())
 }
 
+/// Binds `$1`..`$10`, the fields insert and update share.
+fn bind_fields<'q>(query: Query<'q>, input: &'q ProviderInput) -> Result<Query<'q>> {
+    Ok(query
+        .bind(&input.name)
+        .bind(&input.vendor)
+        .bind(input.protocol.as_str())
+        .bind(&input.base_url)
+        .bind(input.auth_style.as_str())
+        .bind(input.enabled)
+        .bind(to_i64(input.timeouts.connect_ms, "connect timeout")?)
+        .bind(to_i64(input.timeouts.first_byte_ms, "first-byte timeout")?)
+        .bind(to_i64(input.timeouts.idle_ms, "idle timeout")?)
+        .bind(input.managed_by_config))
+}
+
 fn name_taken(name: &str) -> impl FnOnce() -> String + '_ {
     move || format!("provider name '{name}' already exists")
 }
@@ -130,28 +145,19 @@ pub(super) async fn create(
     input: ProviderInput,
 ) -> Result<Provider> {
     require_name(&input.name, "provider name")?;
-    let now = now_ms();
     let mut tx = begin(pool).await?;
-    let id: Id = sqlx::query_scalar(
+    let insert = sqlx::query(
         "INSERT INTO providers (name, vendor, protocol, base_url, auth_style, enabled, \
          connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, managed_by_config, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
          RETURNING id",
-    )
-    .bind(&input.name)
-    .bind(&input.vendor)
-    .bind(input.protocol.as_str())
-    .bind(&input.base_url)
-    .bind(input.auth_style.as_str())
-    .bind(input.enabled)
-    .bind(to_i64(input.timeouts.connect_ms, "connect timeout")?)
-    .bind(to_i64(input.timeouts.first_byte_ms, "first-byte timeout")?)
-    .bind(to_i64(input.timeouts.idle_ms, "idle timeout")?)
-    .bind(input.managed_by_config)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| conflict_on_unique(e, name_taken(&input.name)))?;
+    );
+    let id: Id = bind_fields(insert, &input)?
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| conflict_on_unique(e, name_taken(&input.name)))?
+        .try_get("id")?;
     write_keys(
         &mut tx,
         master,
@@ -171,29 +177,18 @@ pub(super) async fn update(
 ) -> Result<Provider> {
     require_name(&input.name, "provider name")?;
     let mut tx = begin(pool).await?;
-    let updated = sqlx::query(
+    let update = sqlx::query(
         "UPDATE providers SET name = $1, vendor = $2, protocol = $3, base_url = $4, \
          auth_style = $5, enabled = $6, connect_timeout_ms = $7, first_byte_timeout_ms = $8, \
          idle_timeout_ms = $9, managed_by_config = $10, updated_at = $11 WHERE id = $12",
-    )
-    .bind(&input.name)
-    .bind(&input.vendor)
-    .bind(input.protocol.as_str())
-    .bind(&input.base_url)
-    .bind(input.auth_style.as_str())
-    .bind(input.enabled)
-    .bind(to_i64(input.timeouts.connect_ms, "connect timeout")?)
-    .bind(to_i64(input.timeouts.first_byte_ms, "first-byte timeout")?)
-    .bind(to_i64(input.timeouts.idle_ms, "idle timeout")?)
-    .bind(input.managed_by_config)
-    .bind(now_ms())
-    .bind(id)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| conflict_on_unique(e, name_taken(&input.name)))?;
-    if updated.rows_affected() == 0 {
-        return Err(StoreError::NotFound("provider"));
-    }
+    );
+    let updated = bind_fields(update, &input)?
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| conflict_on_unique(e, name_taken(&input.name)))?;
+    touched(updated, "provider")?;
     if let Some(keys) = &input.api_keys {
         write_keys(&mut tx, master, id, keys).await?;
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use sqlx::{Pool, Row, Transaction};
 
 use super::groups::ensure_exists as ensure_group;
-use super::{bad_stored, begin, require_name, Db, DbRow};
+use super::{bad_stored, begin, delete_by_id, require_name, touched, Db, DbRow, Query};
 use crate::error::conflict_on_unique;
 use crate::model::{Candidate, Id, Route, RouteInput, RouteMode};
 use crate::{now_ms, Result, StoreError};
@@ -90,6 +90,18 @@ pub(super) async fn get(pool: &Pool<Db>, id: Id) -> Result<Route> {
     Ok(route)
 }
 
+/// Binds `$1`..`$7`, the fields insert and update share.
+fn bind_fields<'q>(query: Query<'q>, input: &'q RouteInput) -> Query<'q> {
+    query
+        .bind(input.group_id)
+        .bind(&input.alias)
+        .bind(input.mode.as_str())
+        .bind(input.enabled)
+        .bind(input.bridge)
+        .bind(&input.generation_path)
+        .bind(input.managed_by_config)
+}
+
 fn alias_taken(alias: &str) -> impl FnOnce() -> String + '_ {
     move || format!("alias '{alias}' already exists in this group")
 }
@@ -136,21 +148,16 @@ pub(super) async fn create(pool: &Pool<Db>, input: RouteInput) -> Result<Route> 
     require_name(&input.alias, "route alias")?;
     let mut tx = begin(pool).await?;
     ensure_group(&mut tx, input.group_id).await?;
-    let id: Id = sqlx::query_scalar(
+    let insert = sqlx::query(
         "INSERT INTO routes (group_id, alias, mode, enabled, bridge, generation_path, \
          managed_by_config, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-    )
-    .bind(input.group_id)
-    .bind(&input.alias)
-    .bind(input.mode.as_str())
-    .bind(input.enabled)
-    .bind(input.bridge)
-    .bind(&input.generation_path)
-    .bind(input.managed_by_config)
-    .bind(now_ms())
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| conflict_on_unique(e, alias_taken(&input.alias)))?;
+    );
+    let id: Id = bind_fields(insert, &input)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| conflict_on_unique(e, alias_taken(&input.alias)))?
+        .try_get("id")?;
     write_candidates(&mut tx, id, &input.candidates).await?;
     tx.commit().await?;
     get(pool, id).await
@@ -160,36 +167,21 @@ pub(super) async fn update(pool: &Pool<Db>, id: Id, input: RouteInput) -> Result
     require_name(&input.alias, "route alias")?;
     let mut tx = begin(pool).await?;
     ensure_group(&mut tx, input.group_id).await?;
-    let updated = sqlx::query(
+    let update = sqlx::query(
         "UPDATE routes SET group_id = $1, alias = $2, mode = $3, enabled = $4, bridge = $5, \
          generation_path = $6, managed_by_config = $7 WHERE id = $8",
-    )
-    .bind(input.group_id)
-    .bind(&input.alias)
-    .bind(input.mode.as_str())
-    .bind(input.enabled)
-    .bind(input.bridge)
-    .bind(&input.generation_path)
-    .bind(input.managed_by_config)
-    .bind(id)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| conflict_on_unique(e, alias_taken(&input.alias)))?;
-    if updated.rows_affected() == 0 {
-        return Err(StoreError::NotFound("route"));
-    }
+    );
+    let updated = bind_fields(update, &input)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| conflict_on_unique(e, alias_taken(&input.alias)))?;
+    touched(updated, "route")?;
     write_candidates(&mut tx, id, &input.candidates).await?;
     tx.commit().await?;
     get(pool, id).await
 }
 
 pub(super) async fn delete(pool: &Pool<Db>, id: Id) -> Result<()> {
-    let deleted = sqlx::query("DELETE FROM routes WHERE id = $1")
-        .bind(id)
-        .execute(pool)
-        .await?;
-    if deleted.rows_affected() == 0 {
-        return Err(StoreError::NotFound("route"));
-    }
-    Ok(())
+    delete_by_id(pool, "routes", id, "route").await
 }

@@ -222,7 +222,14 @@ pub(super) async fn delete(pool: &Pool<Db>, id: Id) -> Result<()> {
     sqlx::query("DELETE FROM providers WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
-        .await?;
+        .await
+        // A route that started using it since the check above (another replica).
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::Conflict(format!("provider '{name}' is used by a route"))
+            }
+            _ => StoreError::Database(e),
+        })?;
     tx.commit().await?;
     Ok(())
 }

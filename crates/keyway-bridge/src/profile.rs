@@ -89,6 +89,9 @@ pub struct VendorProfile {
     pub supports_top_k: bool,
     /// Keep `strict` on tool definitions (only OpenAI understands it).
     pub keep_tool_strict: bool,
+    /// Most `stop` strings the vendor accepts (OpenAI: 4); extra ones are
+    /// dropped rather than failing the request.
+    pub max_stop_sequences: usize,
     /// `max_tokens` for an Anthropic-protocol upstream when the OpenAI
     /// client sent none (the field is required there).
     pub default_max_tokens: i64,
@@ -137,6 +140,7 @@ pub const GENERIC: VendorProfile = VendorProfile {
     tool_stream_flag: false,
     supports_top_k: false,
     keep_tool_strict: false,
+    max_stop_sequences: 16,
     default_max_tokens: 4096,
 };
 
@@ -148,6 +152,7 @@ static PROFILES: &[VendorProfile] = &[
         developer_to_system: false,
         max_tokens_field: "max_completion_tokens",
         keep_tool_strict: true,
+        max_stop_sequences: 4,
         ..GENERIC
     },
     VendorProfile {

@@ -242,12 +242,13 @@ fn close_block(mut block: Block) -> Result<Value, String> {
 /// Check an OpenAI chat-completions stream: JSON chunks of one id with
 /// `object: chat.completion.chunk`, one `finish_reason`, tool-call
 /// fragments whose first piece names the call, and `data: [DONE]` last (or
-/// an error chunk last). Returns `{content, reasoning_content, tool_calls,
-/// finish_reason, usage, error}` reassembled.
+/// an error chunk last). Returns `{content, reasoning_content,
+/// thinking_blocks, tool_calls, finish_reason, usage, error}` reassembled.
 pub fn check_openai_stream(bytes: &[u8]) -> Result<Value, String> {
     let events = parse_sse(bytes);
     let mut content = String::new();
     let mut reasoning = String::new();
+    let mut thinking_blocks: Vec<Value> = Vec::new();
     let mut calls: Vec<Value> = Vec::new();
     let mut finish: Option<String> = None;
     let mut usage = Value::Null;
@@ -290,6 +291,13 @@ pub fn check_openai_stream(bytes: &[u8]) -> Result<Value, String> {
             let d = &c["delta"];
             content.push_str(d["content"].as_str().unwrap_or_default());
             reasoning.push_str(d["reasoning_content"].as_str().unwrap_or_default());
+            thinking_blocks.extend(
+                d["thinking_blocks"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
             for tc in d["tool_calls"].as_array().into_iter().flatten() {
                 let k = tc["index"]
                     .as_u64()
@@ -327,8 +335,7 @@ pub fn check_openai_stream(bytes: &[u8]) -> Result<Value, String> {
     if !ended {
         return Err("stream ended without [DONE] or error".into());
     }
-    Ok(
-        json!({"content": content, "reasoning_content": reasoning, "tool_calls": calls,
-        "finish_reason": finish, "usage": usage, "error": error}),
-    )
+    Ok(json!({"content": content, "reasoning_content": reasoning,
+        "thinking_blocks": thinking_blocks, "tool_calls": calls,
+        "finish_reason": finish, "usage": usage, "error": error}))
 }

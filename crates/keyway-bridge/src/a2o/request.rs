@@ -43,7 +43,12 @@ pub fn request(
     }
     if let Some(stops) = body.get("stop_sequences").and_then(Value::as_array) {
         if !stops.is_empty() {
-            out.insert("stop".into(), Value::Array(stops.clone()));
+            let kept = stops
+                .iter()
+                .take(profile.max_stop_sequences)
+                .cloned()
+                .collect();
+            out.insert("stop".into(), Value::Array(kept));
         }
     }
     for key in ["temperature", "top_p"] {

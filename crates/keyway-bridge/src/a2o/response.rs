@@ -33,13 +33,23 @@ pub(super) fn parse_arguments(args: &str) -> Value {
     }
 }
 
-/// Reasoning text on a message or delta (`reasoning_content`, or the
-/// `reasoning` spelling some servers use).
-pub(super) fn reasoning_of(v: &Value) -> Option<&str> {
-    v.get("reasoning_content")
-        .and_then(Value::as_str)
-        .or_else(|| v.get("reasoning").and_then(Value::as_str))
-        .filter(|s| !s.is_empty())
+/// Reasoning text on a message or delta: `reasoning_content` (DeepSeek,
+/// Zhipu, Qwen, Ark), the `reasoning` / `thinking` spellings of other
+/// servers, or MiniMax `reasoning_details: [{text}]` (with `reasoning_split`).
+pub(super) fn reasoning_of(v: &Value) -> Option<String> {
+    let plain = ["reasoning_content", "reasoning", "thinking"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_str).filter(|s| !s.is_empty()));
+    if let Some(s) = plain {
+        return Some(s.to_owned());
+    }
+    let details: String = v
+        .get("reasoning_details")
+        .and_then(Value::as_array)?
+        .iter()
+        .filter_map(|d| d.get("text").and_then(Value::as_str))
+        .collect();
+    (!details.is_empty()).then_some(details)
 }
 
 /// Text of an OpenAI `content` (string or array of text parts).
@@ -70,7 +80,7 @@ pub(super) fn client_tool_id(upstream: Option<&str>, ctx: &Ctx, position: usize)
 pub fn response(body: &Value, ctx: &Ctx) -> Value {
     let choice = body.pointer("/choices/0").cloned().unwrap_or(Value::Null);
     let message = choice.get("message").cloned().unwrap_or(Value::Null);
-    let mut thinking = reasoning_of(&message).unwrap_or_default().to_owned();
+    let mut thinking = reasoning_of(&message).unwrap_or_default();
     let mut text = String::new();
     let raw = content_text(message.get("content")).to_owned();
     if ctx.profile.reasoning_output == ReasoningOutput::ThinkTags {

@@ -116,10 +116,15 @@ impl Stream {
             self.finish(out);
             return;
         }
+        let is_error_event = ev.event.as_deref() == Some("error");
         let Ok(v) = serde_json::from_str::<Value>(data) else {
-            return; // not JSON: vendor noise, nothing to translate
+            if is_error_event {
+                let message = openai::extract_error_message(data.as_bytes());
+                self.fail("api_error", &message, out);
+            }
+            return; // otherwise not JSON: vendor noise, nothing to translate
         };
-        if ev.event.as_deref() == Some("error") || v.get("error").is_some_and(|e| !e.is_null()) {
+        if is_error_event || v.get("error").is_some_and(|e| !e.is_null()) {
             let err = v.get("error").unwrap_or(&v);
             let message = openai::extract_error_message(data.as_bytes());
             self.fail(anthropic_type_for_openai_error(err), &message, out);
@@ -157,7 +162,7 @@ impl Stream {
 
     fn delta(&mut self, delta: &Value, out: &mut Vec<u8>) {
         if let Some(r) = reasoning_of(delta) {
-            self.thinking_delta(r, out);
+            self.thinking_delta(&r, out);
         }
         if let Some(c) = delta
             .get("content")

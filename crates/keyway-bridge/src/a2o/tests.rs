@@ -129,6 +129,20 @@ fn request_rows() {
             json!(1000),
         ),
         (
+            "at most 4 stop strings for openai",
+            "openai",
+            json!({"model":"m","max_tokens":5,"stop_sequences":["a","b","c","d","e"],"messages":[{"role":"user","content":"x"}]}),
+            "/stop",
+            json!(["a", "b", "c", "d"]),
+        ),
+        (
+            "tool schema without type gets object",
+            "deepseek",
+            json!({"model":"m","max_tokens":5,"tools":[{"name":"t","input_schema":{"properties":{}}}],"messages":[{"role":"user","content":"x"}]}),
+            "/tools/0/function/parameters",
+            json!({"properties":{},"type":"object"}),
+        ),
+        (
             "stop_sequences → stop",
             "deepseek",
             json!({"model":"m","max_tokens":5,"stop_sequences":["END"],"messages":[{"role":"user","content":"x"}]}),
@@ -717,4 +731,28 @@ fn minimax_think_tags_split_across_chunks() {
     let msg = check_anthropic_stream(&out).unwrap();
     assert_eq!(msg["content"][0]["thinking"], "weigh options");
     assert_eq!(msg["content"][1]["text"], "Done <b>");
+}
+
+#[test]
+fn reasoning_field_spellings_and_non_json_error_events() {
+    let bytes = sse(&[
+        chunk(json!({"reasoning":"a"}), Value::Null),
+        chunk(
+            json!({"reasoning_details":[{"type":"reasoning.text","text":"b"}]}),
+            Value::Null,
+        ),
+        chunk(json!({"content":"c"}), json!("stop")),
+    ]);
+    let (out, _) = run(ctx("generic"), &[&bytes]);
+    let msg = check_anthropic_stream(&out).unwrap();
+    assert_eq!(msg["content"][0]["thinking"], "ab");
+    assert_eq!(msg["content"][1]["text"], "c");
+
+    let bytes = b"data: {\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\nevent: error\ndata: upstream exploded\n\n";
+    let (out, _) = run(ctx("generic"), &[bytes]);
+    let msg = check_anthropic_stream(&out).unwrap();
+    assert_eq!(
+        msg["error"],
+        json!({"type":"api_error","message":"upstream exploded"})
+    );
 }

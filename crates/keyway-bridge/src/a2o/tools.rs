@@ -58,6 +58,11 @@ pub(crate) fn convert_tools(tools: Option<&Value>, ctx: &mut Ctx) -> Vec<Value> 
             .cloned()
             .unwrap_or_else(|| json!({"type": "object", "properties": {}}));
         strip_schema_keys(&mut params, ctx.profile.strip_schema_keys);
+        if let Value::Object(map) = &mut params {
+            // Function parameters must be an object schema; some vendors
+            // reject one without an explicit type.
+            map.entry("type").or_insert_with(|| json!("object"));
+        }
         let mut function = Map::new();
         function.insert("name".into(), json!(ctx.upstream_tool_name(name)));
         if let Some(d) = tool.get("description").and_then(Value::as_str) {

@@ -24,6 +24,8 @@ pub struct Stream {
     stop_reason: Option<String>,
     usage: Usage,
     raw_usage: Option<Value>,
+    /// Text and signature of the open thinking block.
+    thinking: Option<(String, String)>,
 }
 
 impl Stream {
@@ -38,6 +40,7 @@ impl Stream {
             stop_reason: None,
             usage: Usage::default(),
             raw_usage: None,
+            thinking: None,
         }
     }
 
@@ -82,7 +85,12 @@ impl Stream {
         if self.finished {
             return;
         }
+        let is_error_event = ev.event.as_deref() == Some("error");
         let Ok(v) = serde_json::from_str::<Value>(&ev.data) else {
+            if is_error_event {
+                let message = openai::extract_error_message(ev.data.as_bytes());
+                self.fail("api_error", &message, out);
+            }
             return;
         };
         let kind = ev
@@ -92,50 +100,15 @@ impl Stream {
         match kind.as_deref() {
             Some("message_start") => {
                 if !self.started {
-                    self.id = Some(completion_id(
-                        v.pointer("/message/id").and_then(Value::as_str),
-                        &self.ctx,
-                    ));
+                    let id = v.pointer("/message/id").and_then(Value::as_str);
+                    self.id = Some(completion_id(id, &self.ctx));
                 }
                 self.merge_usage(&v, v.pointer("/message/usage"));
                 self.start(out);
             }
-            Some("content_block_start") => {
-                self.start(out);
-                let block = &v["content_block"];
-                if block["type"] == "tool_use" {
-                    let k = self.tool_index.len();
-                    self.tool_index.insert(v["index"].as_u64().unwrap_or(0), k);
-                    let call = json!({"index": k, "id": block["id"], "type": "function",
-                        "function": {"name": block["name"], "arguments": ""}});
-                    self.chunk(json!({"tool_calls": [call]}), Value::Null, out);
-                }
-            }
-            Some("content_block_delta") => {
-                self.start(out);
-                let d = &v["delta"];
-                match d["type"].as_str() {
-                    Some("text_delta") => {
-                        self.chunk(json!({"content": d["text"]}), Value::Null, out)
-                    }
-                    Some("thinking_delta") => self.chunk(
-                        json!({"reasoning_content": d["thinking"]}),
-                        Value::Null,
-                        out,
-                    ),
-                    Some("input_json_delta") => {
-                        let piece = d["partial_json"].as_str().unwrap_or_default();
-                        let k = v["index"]
-                            .as_u64()
-                            .and_then(|i| self.tool_index.get(&i).copied());
-                        if let (false, Some(k)) = (piece.is_empty(), k) {
-                            let call = json!({"index": k, "function": {"arguments": piece}});
-                            self.chunk(json!({"tool_calls": [call]}), Value::Null, out);
-                        }
-                    }
-                    _ => {} // signature_delta, citations_delta
-                }
-            }
+            Some("content_block_start") => self.block_start(&v, out),
+            Some("content_block_delta") => self.block_delta(&v, out),
+            Some("content_block_stop") => self.block_stop(out),
             Some("message_delta") => {
                 self.start(out);
                 if let Some(s) = v.pointer("/delta/stop_reason").and_then(Value::as_str) {
@@ -155,7 +128,71 @@ impl Stream {
                 let message = openai::extract_error_message(ev.data.as_bytes());
                 self.fail(&type_, &message, out);
             }
-            _ => {} // ping, content_block_stop, unknown
+            _ => {} // ping, unknown
+        }
+    }
+
+    fn block_start(&mut self, v: &Value, out: &mut Vec<u8>) {
+        self.start(out);
+        let block = &v["content_block"];
+        match block["type"].as_str() {
+            Some("thinking") => self.thinking = Some((String::new(), String::new())),
+            Some("redacted_thinking") => {
+                let b = json!({"type": "redacted_thinking", "data": block["data"]});
+                self.chunk(json!({"thinking_blocks": [b]}), Value::Null, out);
+            }
+            Some("tool_use") => {
+                let k = self.tool_index.len();
+                self.tool_index.insert(v["index"].as_u64().unwrap_or(0), k);
+                let call = json!({"index": k, "id": block["id"], "type": "function",
+                    "function": {"name": block["name"], "arguments": ""}});
+                self.chunk(json!({"tool_calls": [call]}), Value::Null, out);
+            }
+            _ => {}
+        }
+    }
+
+    fn block_delta(&mut self, v: &Value, out: &mut Vec<u8>) {
+        self.start(out);
+        let d = &v["delta"];
+        match d["type"].as_str() {
+            Some("text_delta") => self.chunk(json!({"content": d["text"]}), Value::Null, out),
+            Some("thinking_delta") => {
+                if let Some((text, _)) = self.thinking.as_mut() {
+                    text.push_str(d["thinking"].as_str().unwrap_or_default());
+                }
+                self.chunk(
+                    json!({"reasoning_content": d["thinking"]}),
+                    Value::Null,
+                    out,
+                );
+            }
+            Some("signature_delta") => {
+                if let Some((_, sig)) = self.thinking.as_mut() {
+                    sig.push_str(d["signature"].as_str().unwrap_or_default());
+                }
+            }
+            Some("input_json_delta") => {
+                let piece = d["partial_json"].as_str().unwrap_or_default();
+                let k = v["index"]
+                    .as_u64()
+                    .and_then(|i| self.tool_index.get(&i).copied());
+                if let (false, Some(k)) = (piece.is_empty(), k) {
+                    let call = json!({"index": k, "function": {"arguments": piece}});
+                    self.chunk(json!({"tool_calls": [call]}), Value::Null, out);
+                }
+            }
+            _ => {} // citations_delta
+        }
+    }
+
+    /// A finished thinking block goes out whole in `delta.thinking_blocks`
+    /// (LiteLLM's field), so a client that echoes it back keeps the signed
+    /// thinking that Anthropic requires on tool-use turns.
+    fn block_stop(&mut self, out: &mut Vec<u8>) {
+        if let Some((text, sig)) = self.thinking.take().filter(|(_, sig)| !sig.is_empty()) {
+            let b = json!({"type": "thinking", "thinking": text, "signature": sig});
+            self.chunk(json!({"thinking_blocks": [b]}), Value::Null, out);
         }
     }
 

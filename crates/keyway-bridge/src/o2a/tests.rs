@@ -465,3 +465,52 @@ fn mid_stream_error_becomes_error_chunk() {
     );
     assert!(!String::from_utf8_lossy(&out).contains("[DONE]"));
 }
+
+#[test]
+fn streamed_signed_thinking_round_trips_unchanged() {
+    // Turn 1: the stream hands the client its signed thinking.
+    let out = run(ctx(false), &anthropic_sse(&sample()));
+    let got = check_openai_stream(&out).unwrap();
+    assert_eq!(
+        got["thinking_blocks"],
+        json!([{"type":"thinking","thinking":"Let me","signature":"EqQB"}])
+    );
+    // Turn 2: the client echoes the assistant message back with tool results.
+    let assistant = json!({"role":"assistant","content":got["content"],"reasoning_content":got["reasoning_content"],
+        "thinking_blocks":got["thinking_blocks"],"tool_calls":got["tool_calls"]});
+    let body = json!({"model":"m","reasoning_effort":"high","messages":[
+        {"role":"user","content":"go"}, assistant,
+        {"role":"tool","tool_call_id":"toolu_a","content":"1"},
+        {"role":"tool","tool_call_id":"toolu_b","content":"2"}]});
+    let up = req(body);
+    assert_eq!(
+        up["messages"][1]["content"][0],
+        json!({"type":"thinking","thinking":"Let me","signature":"EqQB"})
+    );
+    assert_eq!(
+        up["thinking"],
+        json!({"type":"enabled","budget_tokens":4096})
+    );
+    assert_eq!(up["messages"][2]["content"][1]["tool_use_id"], "toolu_b");
+}
+
+#[test]
+fn redacted_thinking_is_passed_to_the_client_for_round_trip() {
+    let events = vec![
+        json!({"type":"message_start","message":{"id":"m","usage":{"input_tokens":1,"output_tokens":1}}}),
+        json!({"type":"content_block_start","index":0,"content_block":{"type":"redacted_thinking","data":"opaque"}}),
+        json!({"type":"content_block_stop","index":0}),
+        json!({"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}),
+        json!({"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"ok"}}),
+        json!({"type":"content_block_stop","index":1}),
+        json!({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}),
+        json!({"type":"message_stop"}),
+    ];
+    let got = check_openai_stream(&run(ctx(false), &anthropic_sse(&events))).unwrap();
+    assert_eq!(
+        got["thinking_blocks"],
+        json!([{"type":"redacted_thinking","data":"opaque"}])
+    );
+    assert_eq!(got["content"], "ok");
+    assert_eq!(got["finish_reason"], "stop");
+}

@@ -93,6 +93,21 @@ pub fn extract_error_message(body: &[u8]) -> String {
     truncate(text, MAX_RAW_ERROR)
 }
 
+/// The error hidden in a body that came with a 2xx status, if any: a
+/// non-null top-level `error`, or MiniMax `base_resp.status_code != 0`
+/// (MiniMax reports failures with HTTP 200). Returns the message.
+pub fn embedded_error(v: &Value) -> Option<String> {
+    let has_error = v.get("error").is_some_and(|e| !e.is_null());
+    let base_failed = v
+        .pointer("/base_resp/status_code")
+        .and_then(int)
+        .is_some_and(|c| c != 0);
+    if !has_error && !base_failed {
+        return None;
+    }
+    Some(message_in(v).unwrap_or_else(|| truncate(&v.to_string(), MAX_RAW_ERROR)))
+}
+
 fn nonempty(v: Option<&Value>) -> Option<String> {
     v.and_then(Value::as_str)
         .map(str::trim)
@@ -219,6 +234,32 @@ mod tests {
         let v: Value = serde_json::from_str(s.trim_start_matches("data: ").trim()).unwrap();
         assert_eq!(v["error"]["message"], "boom");
         assert_eq!(v["error"]["code"], Value::Null);
+    }
+
+    #[test]
+    fn embedded_error_table() {
+        let cases = [
+            (
+                json!({"choices":[],"base_resp":{"status_code":0,"status_msg":""}}),
+                None,
+            ),
+            (
+                json!({"id":"x","choices":[{"message":{"content":"hi"}}]}),
+                None,
+            ),
+            (json!({"error":null,"choices":[]}), None),
+            (
+                json!({"base_resp":{"status_code":1008,"status_msg":"insufficient balance"}}),
+                Some("insufficient balance"),
+            ),
+            (
+                json!({"error":{"message":"quota","type":"x"}}),
+                Some("quota"),
+            ),
+        ];
+        for (v, want) in cases {
+            assert_eq!(embedded_error(&v).as_deref(), want, "{v}");
+        }
     }
 
     #[test]

@@ -102,6 +102,12 @@ impl Stream {
         self.usage.clone()
     }
 
+    /// The upstream ended its answer (a `finish_reason` arrived), so an EOF
+    /// without `[DONE]` lost nothing and [`Stream::finish`] is the right end.
+    pub fn upstream_finished(&self) -> bool {
+        self.finish_reason.is_some()
+    }
+
     /// True once `message_stop` or an error was written.
     pub fn is_finished(&self) -> bool {
         self.finished

@@ -756,3 +756,19 @@ fn reasoning_field_spellings_and_non_json_error_events() {
         json!({"type":"api_error","message":"upstream exploded"})
     );
 }
+
+#[test]
+fn upstream_finished_tracks_finish_reason() {
+    let mut s = Stream::new(ctx("deepseek"));
+    let mut out = Vec::new();
+    let ev = |v: Value| keyway_protocol::sse::SseEvent {
+        event: None,
+        data: v.to_string(),
+    };
+    s.push(&ev(chunk(json!({"content":"a"}), Value::Null)), &mut out);
+    assert!(!s.upstream_finished() && !s.is_finished());
+    s.push(&ev(chunk(json!({}), json!("stop"))), &mut out);
+    assert!(s.upstream_finished() && !s.is_finished());
+    s.finish(&mut out);
+    assert!(s.is_finished());
+}

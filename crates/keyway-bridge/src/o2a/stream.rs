@@ -62,6 +62,13 @@ impl Stream {
         self.usage.clone()
     }
 
+    /// The upstream sent its `message_delta` (stop reason), so an EOF
+    /// without `message_stop` lost nothing.
+    pub fn upstream_finished(&self) -> bool {
+        self.stop_reason.is_some()
+    }
+
+    /// True once `[DONE]` or an error chunk was written.
     pub fn is_finished(&self) -> bool {
         self.finished
     }

@@ -514,3 +514,24 @@ fn redacted_thinking_is_passed_to_the_client_for_round_trip() {
     assert_eq!(got["content"], "ok");
     assert_eq!(got["finish_reason"], "stop");
 }
+
+#[test]
+fn upstream_finished_tracks_message_delta() {
+    let mut s = Stream::new(ctx(false));
+    let mut out = Vec::new();
+    let events = sample();
+    for e in &events[..17] {
+        let ev = keyway_protocol::sse::SseEvent {
+            event: e["type"].as_str().map(str::to_owned),
+            data: e.to_string(),
+        };
+        s.push(&ev, &mut out);
+    }
+    assert!(!s.upstream_finished());
+    let ev = keyway_protocol::sse::SseEvent {
+        event: Some("message_delta".into()),
+        data: events[17].to_string(),
+    };
+    s.push(&ev, &mut out);
+    assert!(s.upstream_finished() && !s.is_finished());
+}

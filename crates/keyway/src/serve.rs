@@ -115,6 +115,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     retention.abort();
     drop(state);
     log_writer.flush_and_stop().await;
+    store.close().await;
     tracing::info!("request logs flushed; bye");
     Ok(())
 }

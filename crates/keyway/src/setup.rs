@@ -55,9 +55,7 @@ pub async fn open_store(args: &ServeArgs) -> anyhow::Result<Opened> {
         None => format!("sqlite:{}", args.data_dir.join("keyway.db").display()),
     };
     let database_label = redact_url(&url);
-    // The store keeps its own copy; the session secret is derived from ours.
-    let store_key = MasterKey::from_base64(&master.to_base64()).context("master key")?;
-    let store = match keyway_store::open(&url, store_key).await {
+    let store = match keyway_store::open(&url, master.clone()).await {
         Ok(s) => s,
         Err(StoreError::WrongMasterKey) => bail!(
             "the database at {database_label} was created with a different master key: its secrets cannot be decrypted.\n\

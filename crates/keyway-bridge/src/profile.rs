@@ -24,9 +24,11 @@ pub enum ThinkingSwitch {
     /// Qwen: `enable_thinking: bool` (+ `thinking_budget`). Some open Qwen3
     /// models accept `true` only when streaming, so non-stream sends `false`.
     EnableThinking,
-    /// OpenAI: only `reasoning_effort`, sent only when thinking was asked for
-    /// (non-reasoning models reject the field).
-    ReasoningEffort,
+    /// OpenAI: only `reasoning_effort`, sent when thinking was asked for and
+    /// the upstream model name starts with one of `models` (non-reasoning
+    /// models such as gpt-4o reject the field). Those models also reject a
+    /// non-default `temperature` / `top_p`, which are then dropped.
+    ReasoningEffort { models: &'static [&'static str] },
 }
 
 /// How earlier thinking goes back to the vendor on later turns.
@@ -124,6 +126,9 @@ const OPENAI_EFFORT: &[(&str, &str)] = &[
     ("max", "xhigh"),
 ];
 
+/// OpenAI model-name prefixes of reasoning models.
+const OPENAI_REASONING_MODELS: &[&str] = &["o1", "o3", "o4", "gpt-5"];
+
 /// A plain OpenAI-compatible server: no switches, reasoning read if present.
 pub const GENERIC: VendorProfile = VendorProfile {
     name: "generic",
@@ -147,7 +152,9 @@ pub const GENERIC: VendorProfile = VendorProfile {
 static PROFILES: &[VendorProfile] = &[
     VendorProfile {
         name: "openai",
-        thinking_switch: ThinkingSwitch::ReasoningEffort,
+        thinking_switch: ThinkingSwitch::ReasoningEffort {
+            models: OPENAI_REASONING_MODELS,
+        },
         effort_map: Some(OPENAI_EFFORT),
         developer_to_system: false,
         max_tokens_field: "max_completion_tokens",
@@ -231,6 +238,16 @@ pub fn profile_for(vendor: &str) -> &'static VendorProfile {
 }
 
 impl VendorProfile {
+    /// The upstream model takes `reasoning_effort` but not sampling knobs.
+    pub fn is_reasoning_model(&self, model: &str) -> bool {
+        match self.thinking_switch {
+            ThinkingSwitch::ReasoningEffort { models } => {
+                models.iter().any(|p| model.starts_with(p))
+            }
+            _ => false,
+        }
+    }
+
     /// Vendor `reasoning_effort` for an Anthropic effort level.
     pub fn map_effort(&self, effort: &str) -> Option<&'static str> {
         self.effort_map?

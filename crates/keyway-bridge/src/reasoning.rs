@@ -77,6 +77,7 @@ pub(crate) fn apply_vendor_thinking(
     out: &mut Map<String, Value>,
     body: &Value,
     profile: &VendorProfile,
+    model: &str,
     stream: bool,
 ) -> bool {
     let thinking = ClientThinking::from_body(body);
@@ -106,8 +107,8 @@ pub(crate) fn apply_vendor_thinking(
                 out.insert("thinking_budget".into(), json!(b));
             }
         }
-        ThinkingSwitch::ReasoningEffort => {
-            if let (true, Some(e)) = (on, vendor_effort) {
+        ThinkingSwitch::ReasoningEffort { .. } => {
+            if let (true, true, Some(e)) = (on, profile.is_reasoning_model(model), vendor_effort) {
                 out.insert("reasoning_effort".into(), json!(e));
             }
         }
@@ -136,7 +137,7 @@ mod tests {
 
     fn run(vendor: &str, body: Value, stream: bool) -> (Value, bool) {
         let mut out = Map::new();
-        let on = apply_vendor_thinking(&mut out, &body, profile_for(vendor), stream);
+        let on = apply_vendor_thinking(&mut out, &body, profile_for(vendor), "gpt-5.1", stream);
         (Value::Object(out), on)
     }
 
@@ -262,6 +263,17 @@ mod tests {
             assert_eq!(got, want, "{vendor} {body}");
             assert_eq!(on, want_on, "{vendor} {body}");
         }
+    }
+
+    #[test]
+    fn openai_effort_only_for_reasoning_models() {
+        let body = json!({"thinking":{"type":"enabled","budget_tokens":5000}});
+        let mut out = Map::new();
+        apply_vendor_thinking(&mut out, &body, profile_for("openai"), "gpt-4o", true);
+        assert_eq!(Value::Object(out), json!({}));
+        let mut out = Map::new();
+        apply_vendor_thinking(&mut out, &body, profile_for("openai"), "o3-mini", true);
+        assert_eq!(Value::Object(out), json!({"reasoning_effort":"high"}));
     }
 
     #[test]

@@ -51,9 +51,11 @@ pub fn request(
             out.insert("stop".into(), Value::Array(kept));
         }
     }
-    for key in ["temperature", "top_p"] {
-        if let Some(v) = body.get(key).filter(|v| v.is_number()) {
-            out.insert(key.into(), v.clone());
+    if !profile.is_reasoning_model(upstream_model) {
+        for key in ["temperature", "top_p"] {
+            if let Some(v) = body.get(key).filter(|v| v.is_number()) {
+                out.insert(key.into(), v.clone());
+            }
         }
     }
     if profile.supports_top_k {
@@ -79,7 +81,7 @@ pub fn request(
         }
     }
 
-    ctx.thinking = apply_vendor_thinking(&mut out, body, profile, ctx.stream);
+    ctx.thinking = apply_vendor_thinking(&mut out, body, profile, upstream_model, ctx.stream);
 
     if ctx.stream {
         out.insert("stream".into(), json!(true));

@@ -772,3 +772,15 @@ fn upstream_finished_tracks_finish_reason() {
     s.finish(&mut out);
     assert!(s.is_finished());
 }
+
+#[test]
+fn openai_reasoning_models_get_effort_and_no_sampling_knobs() {
+    let body = json!({"model":"m","max_tokens":5,"temperature":0.5,"thinking":{"type":"adaptive"},
+        "output_config":{"effort":"low"},"messages":[{"role":"user","content":"x"}]});
+    let (o3, _) = request(&body, "o3", profile_for("openai")).unwrap();
+    assert_eq!(o3["reasoning_effort"], "low");
+    assert_eq!(o3.get("temperature"), None);
+    let (g4, _) = request(&body, "gpt-4o", profile_for("openai")).unwrap();
+    assert_eq!(g4.get("reasoning_effort"), None);
+    assert_eq!(g4["temperature"], 0.5);
+}

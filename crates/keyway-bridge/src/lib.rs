@@ -27,6 +27,10 @@ pub use profile::{
 };
 pub use think_tags::{Piece, ThinkSplitter};
 
+/// Result of a tool call the history never answered (the user interrupted
+/// the tool): both protocols reject a call without a result.
+pub(crate) const INTERRUPTED_TOOL_RESULT: &str = "(no result: the tool call was interrupted)";
+
 /// A client request that cannot be expressed for the upstream; the server
 /// answers it with HTTP 400 in the client's protocol.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -82,11 +82,16 @@ impl ThinkSplitter {
         } else {
             Piece::Text(s.to_owned())
         };
-        match (out.last_mut(), piece) {
-            (Some(Piece::Thinking(a)), Piece::Thinking(b)) => a.push_str(&b),
-            (Some(Piece::Text(a)), Piece::Text(b)) => a.push_str(&b),
-            (_, p) => out.push(p),
-        }
+        append(out, piece);
+    }
+}
+
+/// Push a piece, joining it to the last one when they are the same kind.
+fn append(out: &mut Vec<Piece>, piece: Piece) {
+    match (out.last_mut(), piece) {
+        (Some(Piece::Thinking(a)), Piece::Thinking(b)) => a.push_str(&b),
+        (Some(Piece::Text(a)), Piece::Text(b)) => a.push_str(&b),
+        (_, p) => out.push(p),
     }
 }
 
@@ -116,18 +121,11 @@ fn partial_tag_suffix(s: &str, tags: &[&str]) -> usize {
 /// Split a whole (non-streamed) content string.
 pub fn split_all(s: &str) -> Vec<Piece> {
     let mut sp = ThinkSplitter::new();
-    let mut out = sp.push(s);
-    out.extend(sp.finish());
-    // Merge adjacent pieces of the same kind across the two calls.
-    let mut merged: Vec<Piece> = Vec::new();
-    for p in out {
-        match (merged.last_mut(), p) {
-            (Some(Piece::Thinking(a)), Piece::Thinking(b)) => a.push_str(&b),
-            (Some(Piece::Text(a)), Piece::Text(b)) => a.push_str(&b),
-            (_, p) => merged.push(p),
-        }
+    let mut out = Vec::new();
+    for p in sp.push(s).into_iter().chain(sp.finish()) {
+        append(&mut out, p);
     }
-    merged
+    out
 }
 
 #[cfg(test)]
@@ -138,18 +136,14 @@ mod tests {
         let mut sp = ThinkSplitter::new();
         let mut all = Vec::new();
         for c in chunks {
-            all.extend(sp.push(c));
-        }
-        all.extend(sp.finish());
-        let mut merged: Vec<Piece> = Vec::new();
-        for p in all {
-            match (merged.last_mut(), p) {
-                (Some(Piece::Thinking(a)), Piece::Thinking(b)) => a.push_str(&b),
-                (Some(Piece::Text(a)), Piece::Text(b)) => a.push_str(&b),
-                (_, p) => merged.push(p),
+            for p in sp.push(c) {
+                append(&mut all, p);
             }
         }
-        merged
+        for p in sp.finish() {
+            append(&mut all, p);
+        }
+        all
     }
 
     fn th(s: &str) -> Piece {

@@ -7,11 +7,7 @@ use serde_json::{json, Map, Value};
 use crate::ctx::Ctx;
 use crate::ids::sanitize_tool_id;
 use crate::profile::{MidSystem, ReasoningEcho};
-use crate::BridgeError;
-
-/// Content of a tool message answering a call the history never answered
-/// (the user interrupted the tool): OpenAI upstreams 400 without one.
-pub(crate) const INTERRUPTED_TOOL_RESULT: &str = "(no result: the tool call was interrupted)";
+use crate::{BridgeError, INTERRUPTED_TOOL_RESULT};
 
 /// Joined text of a string or an array of text blocks.
 pub(crate) fn text_of(content: &Value) -> String {

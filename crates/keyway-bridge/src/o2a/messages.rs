@@ -5,10 +5,7 @@ use std::collections::HashSet;
 use serde_json::{json, Value};
 
 use crate::ids::{is_genuine_signature, random_id, sanitize_tool_id};
-use crate::BridgeError;
-
-/// Content of a `tool_result` for a call the history never answered.
-pub(crate) const INTERRUPTED_TOOL_RESULT: &str = "(no result: the tool call was interrupted)";
+use crate::{BridgeError, INTERRUPTED_TOOL_RESULT};
 
 /// Text of an OpenAI content value (string or parts).
 pub(crate) fn text_of(content: &Value) -> String {

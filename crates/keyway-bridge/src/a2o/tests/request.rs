@@ -302,7 +302,7 @@ fn interrupted_and_orphan_tool_calls_are_repaired() {
     );
     assert_eq!(
         msgs[3],
-        json!({"role":"tool","tool_call_id":"a","content":messages::INTERRUPTED_TOOL_RESULT})
+        json!({"role":"tool","tool_call_id":"a","content":crate::INTERRUPTED_TOOL_RESULT})
     );
     assert_eq!(msgs[4]["role"], "user");
     assert!(msgs[4]["content"].as_str().unwrap().contains("stray"));

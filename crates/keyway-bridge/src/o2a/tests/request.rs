@@ -209,7 +209,7 @@ fn interrupted_calls_get_placeholder_results_and_orphans_become_text() {
     let msgs = out["messages"].as_array().unwrap();
     assert_eq!(
         msgs[2]["content"][0],
-        json!({"type":"tool_result","tool_use_id":"a","content":messages::INTERRUPTED_TOOL_RESULT})
+        json!({"type":"tool_result","tool_use_id":"a","content":crate::INTERRUPTED_TOOL_RESULT})
     );
     // The stray result (no matching call) became text in the same turn.
     let texts: Vec<&str> = msgs[2]["content"].as_array().unwrap()[1..]

@@ -339,3 +339,235 @@ pub fn check_openai_stream(bytes: &[u8]) -> Result<Value, String> {
         "thinking_blocks": thinking_blocks, "tool_calls": calls,
         "finish_reason": finish, "usage": usage, "error": error}))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(events: &[Value]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for e in events {
+            let name = e["type"].as_str().unwrap();
+            out.extend_from_slice(format!("event: {name}\ndata: {e}\n\n").as_bytes());
+        }
+        out
+    }
+
+    fn start() -> Value {
+        json!({"type":"message_start","message":{"id":"m","usage":{"input_tokens":1,"output_tokens":0}}})
+    }
+    fn bstart(i: u64, kind: &str) -> Value {
+        json!({"type":"content_block_start","index":i,"content_block":{"type":kind,"text":"","id":"t1","name":"n","input":{}}})
+    }
+    fn delta(i: u64, d: Value) -> Value {
+        json!({"type":"content_block_delta","index":i,"delta":d})
+    }
+    fn bstop(i: u64) -> Value {
+        json!({"type":"content_block_stop","index":i})
+    }
+    fn mdelta() -> Value {
+        json!({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":3}})
+    }
+    fn mstop() -> Value {
+        json!({"type":"message_stop"})
+    }
+    fn text(t: &str) -> Value {
+        json!({"type":"text_delta","text":t})
+    }
+
+    #[test]
+    fn accepts_a_well_formed_stream() {
+        let ok = frames(&[
+            start(),
+            json!({"type":"ping"}),
+            bstart(0, "text"),
+            delta(0, text("hi")),
+            bstop(0),
+            bstart(1, "tool_use"),
+            delta(
+                1,
+                json!({"type":"input_json_delta","partial_json":"{\"a\":1}"}),
+            ),
+            bstop(1),
+            mdelta(),
+            mstop(),
+        ]);
+        let m = check_anthropic_stream(&ok).unwrap();
+        assert_eq!(m["content"][0]["text"], "hi");
+        assert_eq!(m["content"][1]["input"], json!({"a":1}));
+        assert_eq!(m["stop_reason"], "end_turn");
+        assert_eq!(m["usage"]["output_tokens"], 3);
+    }
+
+    #[test]
+    fn rejects_each_rule_violation() {
+        let thinking_no_sig = json!({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}});
+        let cases: Vec<(&str, Vec<Value>)> = vec![
+            (
+                "no message_start first",
+                vec![bstart(0, "text"), bstop(0), mdelta(), mstop()],
+            ),
+            (
+                "index gap",
+                vec![start(), bstart(1, "text"), bstop(1), mdelta(), mstop()],
+            ),
+            (
+                "interleaved blocks",
+                vec![
+                    start(),
+                    bstart(0, "text"),
+                    bstart(1, "text"),
+                    bstop(1),
+                    bstop(0),
+                    mdelta(),
+                    mstop(),
+                ],
+            ),
+            (
+                "missing block stop",
+                vec![start(), bstart(0, "text"), mdelta(), mstop()],
+            ),
+            (
+                "double stop",
+                vec![
+                    start(),
+                    bstart(0, "text"),
+                    bstop(0),
+                    bstop(0),
+                    mdelta(),
+                    mstop(),
+                ],
+            ),
+            (
+                "delta type mismatch",
+                vec![
+                    start(),
+                    bstart(0, "text"),
+                    delta(0, json!({"type":"thinking_delta","thinking":"x"})),
+                    bstop(0),
+                    mdelta(),
+                    mstop(),
+                ],
+            ),
+            (
+                "delta for wrong index",
+                vec![
+                    start(),
+                    bstart(0, "text"),
+                    delta(1, text("x")),
+                    bstop(0),
+                    mdelta(),
+                    mstop(),
+                ],
+            ),
+            (
+                "thinking without signature",
+                vec![start(), thinking_no_sig, bstop(0), mdelta(), mstop()],
+            ),
+            (
+                "bad tool json",
+                vec![
+                    start(),
+                    bstart(0, "tool_use"),
+                    delta(0, json!({"type":"input_json_delta","partial_json":"{"})),
+                    bstop(0),
+                    mdelta(),
+                    mstop(),
+                ],
+            ),
+            (
+                "two message_delta",
+                vec![start(), mdelta(), mdelta(), mstop()],
+            ),
+            ("no message_delta", vec![start(), mstop()]),
+            (
+                "block after message_delta",
+                vec![start(), mdelta(), bstart(0, "text"), bstop(0), mstop()],
+            ),
+            (
+                "event after message_stop",
+                vec![start(), mdelta(), mstop(), json!({"type":"ping"})],
+            ),
+            (
+                "no terminal event",
+                vec![start(), bstart(0, "text"), bstop(0)],
+            ),
+        ];
+        for (name, events) in cases {
+            assert!(
+                check_anthropic_stream(&frames(&events)).is_err(),
+                "{name} accepted"
+            );
+        }
+        // Event name must match data.type.
+        let bad = b"event: ping\ndata: {\"type\":\"message_start\",\"message\":{}}\n\n";
+        assert!(check_anthropic_stream(bad).is_err());
+    }
+
+    #[test]
+    fn openai_checker_rules() {
+        let c = |delta: Value, finish: Value| json!({"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":delta,"finish_reason":finish}]});
+        let body = |chunks: &[Value], done: bool| {
+            let mut out = Vec::new();
+            for ch in chunks {
+                out.extend_from_slice(format!("data: {ch}\n\n").as_bytes());
+            }
+            if done {
+                out.extend_from_slice(b"data: [DONE]\n\n");
+            }
+            out
+        };
+        let ok = body(
+            &[
+                c(json!({"content":"a"}), Value::Null),
+                c(json!({}), json!("stop")),
+            ],
+            true,
+        );
+        assert_eq!(check_openai_stream(&ok).unwrap()["content"], "a");
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "no [DONE]",
+                body(&[c(json!({"content":"a"}), json!("stop"))], false),
+            ),
+            (
+                "two finish reasons",
+                body(
+                    &[c(json!({}), json!("stop")), c(json!({}), json!("stop"))],
+                    true,
+                ),
+            ),
+            (
+                "tool call without name",
+                body(
+                    &[c(
+                        json!({"tool_calls":[{"index":0,"id":"a","function":{"arguments":"{}"}}]}),
+                        json!("tool_calls"),
+                    )],
+                    true,
+                ),
+            ),
+            (
+                "tool index skips",
+                body(
+                    &[c(
+                        json!({"tool_calls":[{"index":1,"id":"a","function":{"name":"f","arguments":"{}"}}]}),
+                        json!("tool_calls"),
+                    )],
+                    true,
+                ),
+            ),
+            (
+                "data after [DONE]",
+                [
+                    body(&[c(json!({}), json!("stop"))], true),
+                    b"data: {}\n\n".to_vec(),
+                ]
+                .concat(),
+            ),
+        ];
+        for (name, bytes) in cases {
+            assert!(check_openai_stream(&bytes).is_err(), "{name} accepted");
+        }
+    }
+}

@@ -150,6 +150,44 @@ fn request_rows() {
             json!({"format":{"type":"json_schema","schema":{"type":"object"}}}),
         ),
         (
+            "json_object → system instruction",
+            json!({"model":"m","response_format":{"type":"json_object"},"messages":[{"role":"system","content":"S"},{"role":"user","content":"hi"}]}),
+            "/system/1/text",
+            json!("Respond only with a single valid JSON object."),
+        ),
+        (
+            "legacy functions → tools",
+            json!({"model":"m","functions":[{"name":"f","parameters":{"type":"object"}}],"function_call":{"name":"f"},"messages":[{"role":"user","content":"hi"}]}),
+            "/tools/0/name",
+            json!("f"),
+        ),
+        (
+            "legacy function_call → named tool_choice",
+            json!({"model":"m","functions":[{"name":"f"}],"function_call":{"name":"f"},"messages":[{"role":"user","content":"hi"}]}),
+            "/tool_choice",
+            json!({"type":"tool","name":"f"}),
+        ),
+        (
+            "file part with inline PDF → document",
+            base(
+                json!([{"role":"user","content":[{"type":"file","file":{"filename":"a.pdf","file_data":"data:application/pdf;base64,JVBE"}}]}]),
+            ),
+            "/messages/0/content/0",
+            json!({"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBE"}}),
+        ),
+        (
+            "assistant first gets a user turn before it",
+            base(json!([{"role":"assistant","content":"hello"},{"role":"user","content":"hi"}])),
+            "/messages/0/role",
+            json!("user"),
+        ),
+        (
+            "safety_identifier → metadata.user_id",
+            json!({"model":"m","safety_identifier":"s1","messages":[{"role":"user","content":"hi"}]}),
+            "/metadata/user_id",
+            json!("s1"),
+        ),
+        (
             "stream flag",
             json!({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}),
             "/stream",

@@ -200,3 +200,63 @@ fn claude_code_request_on_deepseek() {
     pretty.push(b'\n');
     assert_golden("claude_code_deepseek.openai.json", &pretty);
 }
+
+/// The same upstream answer, streamed or not, gives the same Anthropic
+/// content, stop reason and usage.
+#[test]
+fn stream_and_non_stream_agree() {
+    let ctx = a2o_ctx(
+        "deepseek",
+        json!({"model":"claude-sonnet-4-5","max_tokens":100,"stream":true,
+        "messages":[{"role":"user","content":"list files"}]}),
+    );
+    let streamed = drive(
+        a2o::Stream::new(ctx.clone()),
+        &[&read("deepseek_reasoning_tools.upstream.sse")],
+    );
+    let streamed = check_anthropic_stream(&streamed).unwrap();
+    let body = json!({"id":"0f2c5d1e-ds","object":"chat.completion","choices":[{"index":0,"finish_reason":"tool_calls",
+        "message":{"role":"assistant","reasoning_content":"The user wants the file list — 先看目录.","content":"I'll list the files.",
+        "tool_calls":[
+            {"id":"call_00_Xy12","type":"function","function":{"name":"Bash","arguments":"{\"command\": \"ls -la\", \"description\": \"列出\"}"}},
+            {"id":"call_01_Zq34","type":"function","function":{"name":"Read","arguments":"{\"file_path\":\"/tmp/a.txt\"}"}}]}}],
+        "usage":{"prompt_tokens":1200,"completion_tokens":85,"prompt_tokens_details":{"cached_tokens":1024}}});
+    let whole = a2o::response(&body, &ctx);
+    assert_eq!(streamed["content"], whole["content"]);
+    assert_eq!(streamed["stop_reason"], whole["stop_reason"]);
+    assert_eq!(streamed["usage"], whole["usage"]);
+    assert_eq!(streamed["id"], whole["id"]);
+
+    let (_, mut octx) = o2a::request(
+        &json!({"model":"my-claude","stream":true,"messages":[{"role":"user","content":"Weather?"}]}),
+        "claude-sonnet-4-5-20250929",
+        profile_for("anthropic"),
+    )
+    .unwrap();
+    octx.created = 1;
+    let streamed = drive(
+        o2a::Stream::new(octx.clone()),
+        &[&read("anthropic_thinking_to_openai.upstream.sse")],
+    );
+    let streamed = check_openai_stream(&streamed).unwrap();
+    let body = json!({"id":"msg_01XFDUDYJgAACzvnptvVoYEL","type":"message","role":"assistant","content":[
+        {"type":"thinking","thinking":"I need the weather for Paris.","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"},
+        {"type":"text","text":"Let me check the weather."},
+        {"type":"tool_use","id":"toolu_01T1x1fJ34qAmk2tNTrN7Up6","name":"get_weather","input":{"city":"Paris"}}],
+        "stop_reason":"tool_use","usage":{"input_tokens":472,"output_tokens":89,"cache_creation_input_tokens":0,"cache_read_input_tokens":2048}});
+    let whole = o2a::response(&body, &octx);
+    let m = &whole["choices"][0]["message"];
+    assert_eq!(streamed["content"], m["content"]);
+    assert_eq!(streamed["reasoning_content"], m["reasoning_content"]);
+    assert_eq!(streamed["thinking_blocks"], m["thinking_blocks"]);
+    assert_eq!(
+        streamed["finish_reason"],
+        whole["choices"][0]["finish_reason"]
+    );
+    // Arguments are the same JSON (the stream keeps the upstream's spacing).
+    let args = |v: &Value| {
+        serde_json::from_str::<Value>(v["function"]["arguments"].as_str().unwrap()).unwrap()
+    };
+    assert_eq!(args(&streamed["tool_calls"][0]), args(&m["tool_calls"][0]));
+    assert_eq!(streamed["tool_calls"][0]["id"], m["tool_calls"][0]["id"]);
+}

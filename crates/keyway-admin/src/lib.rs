@@ -83,6 +83,59 @@ pub struct ProviderHealth {
     pub open_until: Option<i64>,
 }
 
+/// One route the admin router serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteEntry {
+    pub method: &'static str,
+    /// Path template, e.g. `/admin/api/keys/{id}`.
+    pub path: String,
+    /// Reachable without auth (login page and endpoint, assets, `/`).
+    pub public: bool,
+}
+
+/// Every route [`router`] serves, read from the same tables the router is
+/// built from (the OpenAPI-registered API routes and the UI page table).
+pub fn route_table() -> Vec<RouteEntry> {
+    let mut out = vec![RouteEntry {
+        method: "GET",
+        path: "/".into(),
+        public: true,
+    }];
+    for (path, item) in openapi().paths.paths {
+        let ops = [
+            ("GET", item.get.is_some()),
+            ("POST", item.post.is_some()),
+            ("PUT", item.put.is_some()),
+            ("PATCH", item.patch.is_some()),
+            ("DELETE", item.delete.is_some()),
+        ];
+        for (method, present) in ops {
+            if present {
+                out.push(RouteEntry {
+                    method,
+                    public: auth::is_public(&path),
+                    path: path.clone(),
+                });
+            }
+        }
+    }
+    for path in ui::page_paths() {
+        out.push(RouteEntry {
+            method: "GET",
+            path: path.into(),
+            public: false,
+        });
+    }
+    for path in ui::public_page_paths() {
+        out.push(RouteEntry {
+            method: "GET",
+            path: path.into(),
+            public: true,
+        });
+    }
+    out
+}
+
 /// The whole admin surface: `/admin`, `/admin/…`, `/admin/api/…`, and `GET /`
 /// redirecting to `/admin`. Every route except the login page, the login
 /// endpoint and the static assets requires auth (see `auth::PUBLIC_PATHS`).

@@ -1,0 +1,112 @@
+//! Providers: upstream accounts with masked keys, health and presets.
+
+use axum::extract::State;
+use keyway_store::presets::PRESETS;
+use maud::html;
+use serde_json::json;
+
+use super::layout::{badge, json_script, managed_note, page, when};
+use super::{Ctx, PageResult};
+use crate::auth::AppState;
+use crate::views::ProviderView;
+
+pub async fn providers_page(ctx: Ctx, State(s): State<AppState>) -> PageResult {
+    let providers = s.state.store.list_providers().await?;
+    let health = s.state.gateway.provider_health();
+    let presets: Vec<_> = PRESETS
+        .iter()
+        .map(|p| {
+            json!({"vendor": p.vendor, "protocol": p.protocol.as_str(), "base_url": p.base_url,
+                   "anthropic_base_url": p.anthropic_base_url})
+        })
+        .collect();
+    let body = html! {
+        div.page-head {
+            h1 { (ctx.t("Providers", "供应商")) }
+            p.muted { (ctx.t(
+                "Upstream accounts shared by all groups. Keys are stored encrypted and never shown again.",
+                "所有分组共享的上游账号。密钥加密存储,保存后不再显示。")) }
+        }
+        section.card {
+            @if providers.is_empty() {
+                p.empty { (ctx.t("No providers yet. Add one below from a vendor preset.", "还没有供应商。在下方从厂商预设添加。")) }
+            } @else {
+                table {
+                    thead { tr {
+                        th { (ctx.t("Name", "名称")) }
+                        th { (ctx.t("Vendor", "厂商")) }
+                        th { (ctx.t("Protocol", "协议")) }
+                        th { "Base URL" }
+                        th { (ctx.t("API key", "API Key")) }
+                        th { (ctx.t("Status", "状态")) }
+                        th { (ctx.t("Health", "健康")) }
+                        th { (ctx.t("Actions", "操作")) }
+                    } }
+                    tbody {
+                        @for p in &providers {
+                            @let v = ProviderView::from(p);
+                            @let h = health.iter().find(|h| h.provider_id == p.id);
+                            tr data-provider=(p.id) {
+                                td { strong { (p.name) } " " @if p.managed_by_config { (managed_note(&ctx)) } }
+                                td { (p.vendor) }
+                                td { (p.protocol.as_str()) }
+                                td { code.url { (p.base_url) } }
+                                td { @for k in &v.api_keys_masked { code { (k) } " " }
+                                    @if v.api_keys_masked.is_empty() { span.muted { (ctx.t("none", "无")) } } }
+                                td { @if p.enabled { (badge("ok", ctx.t("enabled", "已启用"))) } @else { (badge("off", ctx.t("disabled", "已停用"))) } }
+                                td {
+                                    @match h {
+                                        Some(h) => {
+                                            (badge(match h.state.as_str() { "closed" => "ok", "half-open" => "warn", _ => "off" }, &h.state))
+                                            " " span.muted.small { "✓" (h.total_successes) " ✗" (h.total_failures) }
+                                            @if let Some(err) = &h.last_error {
+                                                details.small { summary { (ctx.t("last error", "最近错误")) " " (when(h.last_failure_at)) } pre.err { (err) } }
+                                            }
+                                        }
+                                        None => { span.muted { (ctx.t("no traffic yet", "暂无流量")) } }
+                                    }
+                                }
+                                td.actions {
+                                    @if !p.managed_by_config {
+                                        button.btn.small data-api={ "/admin/api/providers/" (p.id) } data-method="PATCH"
+                                            data-body=(if p.enabled { r#"{"enabled":false}"# } else { r#"{"enabled":true}"# }) data-then="reload" {
+                                            @if p.enabled { (ctx.t("Disable", "停用")) } @else { (ctx.t("Enable", "启用")) } }
+                                        button.btn.small data-api={ "/admin/api/providers/" (p.id) } data-method="PATCH" data-then="reload"
+                                            data-prompt-secret="api_key" data-prompt=(ctx.t("New API key (replaces the stored one)", "新的 API Key(替换已保存的)")) {
+                                            (ctx.t("Set key", "更换密钥")) }
+                                    }
+                                    button.btn.small data-api={ "/admin/api/providers/" (p.id) "/health/reset" } data-method="POST" data-then="reload" {
+                                        (ctx.t("Reset health", "重置健康状态")) }
+                                    @if !p.managed_by_config {
+                                        button.btn.small.danger data-api={ "/admin/api/providers/" (p.id) } data-method="DELETE"
+                                            data-confirm=(ctx.t("Delete this provider?", "删除该供应商?")) data-then="reload" { (ctx.t("Delete", "删除")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section.card {
+            h2 { (ctx.t("Add provider", "添加供应商")) }
+            (json_script("presets", &json!(presets)))
+            form.grid #provider-form data-api="/admin/api/providers" data-method="POST" data-then="reload" {
+                label { (ctx.t("Vendor preset", "厂商预设"))
+                    select name="vendor" {
+                        @for p in PRESETS { option value=(p.vendor) { (p.display_name) } }
+                    }
+                }
+                label { (ctx.t("Name (routes refer to it)", "名称(路由通过它引用)")) input name="name" placeholder="deepseek" required; }
+                label { (ctx.t("Protocol", "协议"))
+                    select name="protocol" { option value="openai" { "openai" } option value="anthropic" { "anthropic" } } }
+                label { "Base URL" input name="base_url" placeholder="https://api.example.com/v1" required; }
+                label.wide { (ctx.t("API key (write-only)", "API Key(只写)"))
+                    input name="api_key" type="password" autocomplete="off" placeholder="sk-…"; }
+                label.check { input name="enabled" type="checkbox" checked; " " (ctx.t("Enabled", "启用")) }
+                div.wide { button.btn.primary type="submit" { (ctx.t("Add provider", "添加供应商")) } span.form-error {} }
+            }
+        }
+    };
+    Ok(page(&ctx, ctx.t("Providers", "供应商"), body))
+}

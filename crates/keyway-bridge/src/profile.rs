@@ -91,6 +91,8 @@ pub struct VendorProfile {
     pub supports_top_k: bool,
     /// Keep `strict` on tool definitions (only OpenAI understands it).
     pub keep_tool_strict: bool,
+    /// The vendor's chat API takes `image_url` parts at all.
+    pub images: bool,
     /// Most `stop` strings the vendor accepts (OpenAI: 4); extra ones are
     /// dropped rather than failing the request.
     pub max_stop_sequences: usize,
@@ -145,6 +147,7 @@ pub const GENERIC: VendorProfile = VendorProfile {
     tool_stream_flag: false,
     supports_top_k: false,
     keep_tool_strict: false,
+    images: true,
     max_stop_sequences: 16,
     default_max_tokens: 4096,
 };
@@ -171,6 +174,7 @@ static PROFILES: &[VendorProfile] = &[
         effort_map: Some(DEEPSEEK_EFFORT),
         reasoning_echo: ReasoningEcho::ToolCallTurns { placeholder: true },
         json_output: JsonOutput::JsonObject,
+        images: false,
         ..GENERIC
     },
     VendorProfile {

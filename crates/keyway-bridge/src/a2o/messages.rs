@@ -40,6 +40,18 @@ fn image_url(block: &Value) -> Option<String> {
     }
 }
 
+/// An `image` block as an OpenAI part; a short note for vendors that take
+/// no images (DeepSeek 400s on `image_url` parts, which would break every
+/// later turn of a conversation that once read a screenshot).
+fn image_part(block: &Value, ctx: &Ctx) -> Option<Value> {
+    let url = image_url(block)?;
+    Some(if ctx.profile.images {
+        json!({"type": "image_url", "image_url": {"url": url}})
+    } else {
+        json!({"type": "text", "text": "[image omitted: not supported by this model]"})
+    })
+}
+
 /// A `document` block as OpenAI content parts: text sources become text,
 /// base64 PDFs become a `file` part for OpenAI itself, anything else a
 /// short note (failing the whole conversation over an old attachment would
@@ -95,16 +107,17 @@ fn tool_result_content(block: &Value, ctx: &Ctx) -> (String, Vec<Value>) {
                     Some("text") => {
                         texts.push(item["text"].as_str().unwrap_or_default().to_owned())
                     }
-                    Some("image") => {
-                        if let Some(url) = image_url(item) {
-                            images.push(json!({"type": "image_url", "image_url": {"url": url}}));
-                        }
-                    }
-                    Some("document") => {
-                        let part = document_part(item, ctx);
-                        match part["text"].as_str() {
-                            Some(t) => texts.push(t.to_owned()),
-                            None => images.push(part),
+                    Some("image") | Some("document") => {
+                        let part = if item["type"] == "image" {
+                            image_part(item, ctx)
+                        } else {
+                            Some(document_part(item, ctx))
+                        };
+                        if let Some(p) = part {
+                            match p["text"].as_str() {
+                                Some(t) => texts.push(t.to_owned()),
+                                None => images.push(p),
+                            }
                         }
                     }
                     _ => {}
@@ -152,11 +165,7 @@ fn user_turn(content: &Value, out: &mut Vec<Value>, ctx: &Ctx) {
                     parts.push(json!({"type": "text", "text": t}));
                 }
             }
-            Some("image") => {
-                if let Some(url) = image_url(b) {
-                    parts.push(json!({"type": "image_url", "image_url": {"url": url}}));
-                }
-            }
+            Some("image") => parts.extend(image_part(b, ctx)),
             Some("document") => parts.push(document_part(b, ctx)),
             _ => {} // thinking, server-tool results, search results: nothing to send
         }

@@ -140,6 +140,25 @@ fn request_rows() {
             json!({"properties":{},"type":"object"}),
         ),
         (
+            "image on a vendor without vision → note",
+            "deepseek",
+            base(
+                json!([{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AAAA"}},{"type":"text","text":"what?"}]}]),
+            ),
+            "/messages/0/content",
+            json!("[image omitted: not supported by this model]\n\nwhat?"),
+        ),
+        (
+            "tool_result image on a vendor without vision → note in the tool message",
+            "deepseek",
+            base(
+                json!([{"role":"user","content":"go"},{"role":"assistant","content":[{"type":"tool_use","id":"a","name":"Read","input":{}}]},
+                {"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"QQ"}}]}]}]),
+            ),
+            "/messages/2",
+            json!({"role":"tool","tool_call_id":"a","content":"[image omitted: not supported by this model]"}),
+        ),
+        (
             "stop_sequences → stop",
             "deepseek",
             json!({"model":"m","max_tokens":5,"stop_sequences":["END"],"messages":[{"role":"user","content":"x"}]}),

@@ -66,13 +66,8 @@ fn series(
             values: xs
                 .iter()
                 .map(|x| match by_x.get(x) {
-                    Some((sum, n)) if average => {
-                        if *n > 0.0 {
-                            sum / n
-                        } else {
-                            0.0
-                        }
-                    }
+                    Some((sum, n)) if average && *n > 0.0 => sum / n,
+                    Some(_) if average => 0.0,
                     Some((sum, _)) => *sum,
                     None => 0.0,
                 })

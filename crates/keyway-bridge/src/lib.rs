@@ -5,6 +5,35 @@
 //! and writes whatever comes out. Two directions:
 //! - [`a2o`]: an Anthropic client on an OpenAI-protocol upstream;
 //! - [`o2a`]: an OpenAI client on an Anthropic-protocol upstream.
+//!
+//! Each direction has `request` (→ upstream body + [`Ctx`]), `response`
+//! (non-stream body) and `Stream` (SSE state machine). A stream is driven
+//! like this; `out` only ever receives complete SSE frames:
+//!
+//! ```
+//! use keyway_bridge::{a2o, profile_for};
+//! use keyway_protocol::sse::SseParser;
+//! use serde_json::json;
+//!
+//! let client = json!({"model": "claude-sonnet-4-5", "max_tokens": 100, "stream": true,
+//!     "messages": [{"role": "user", "content": "hi"}]});
+//! let (upstream_body, ctx) = a2o::request(&client, "deepseek-v4-pro", profile_for("deepseek")).unwrap();
+//! assert_eq!(upstream_body["stream_options"]["include_usage"], true);
+//!
+//! let mut stream = a2o::Stream::new(ctx);
+//! let mut parser = SseParser::new();
+//! let mut out = Vec::new();
+//! parser.push(b"data: {\"choices\":[{\"delta\":{\"content\":\"Hello\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+//! while let Some(ev) = parser.next_event() {
+//!     stream.push(&ev, &mut out);
+//! }
+//! stream.finish(&mut out); // on EOF; idempotent ([DONE] already finished it)
+//! let msg = keyway_bridge::validate::check_anthropic_stream(&out).unwrap();
+//! assert_eq!(msg["content"][0]["text"], "Hello");
+//! ```
+//!
+//! Usage follows [`keyway_protocol::Usage`]: `input_tokens` excludes cached
+//! tokens on both sides.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 

@@ -141,7 +141,10 @@ fn tool_result_content(block: &Value, ctx: &Ctx) -> (String, Vec<Value>) {
 
 fn user_turn(content: &Value, out: &mut Vec<Value>, ctx: &Ctx) {
     let Value::Array(blocks) = content else {
-        out.push(json!({"role": "user", "content": text_of(content)}));
+        let text = text_of(content);
+        if !text.is_empty() {
+            out.push(json!({"role": "user", "content": text}));
+        }
         return;
     };
     let mut parts = Vec::new();

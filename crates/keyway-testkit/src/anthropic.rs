@@ -17,24 +17,46 @@ pub const GENUINE_SIGNATURE: &str = "sig_genuine_fake_0123456789";
 
 fn error(status: u16, ty: &str, message: &str) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    sse::json(code, &json!({"type":"error","error":{"type":ty,"message":message},"request_id":"req_fake"}))
+    sse::json(
+        code,
+        &json!({"type":"error","error":{"type":ty,"message":message},"request_id":"req_fake"}),
+    )
 }
 
 fn validate(headers: &HeaderMap, req: &Value) -> Option<Response> {
     if req.get("max_tokens").and_then(Value::as_u64).is_none() {
-        return Some(error(400, "invalid_request_error", "max_tokens: Field required"));
+        return Some(error(
+            400,
+            "invalid_request_error",
+            "max_tokens: Field required",
+        ));
     }
-    let betas = headers.get("anthropic-beta").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let betas = headers
+        .get("anthropic-beta")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     for m in req["messages"].as_array().into_iter().flatten() {
         if m["role"] == "system" && !betas.contains("mid-conversation-system") {
-            return Some(error(400, "invalid_request_error", "messages: role 'system' requires the mid-conversation-system beta"));
+            return Some(error(
+                400,
+                "invalid_request_error",
+                "messages: role 'system' requires the mid-conversation-system beta",
+            ));
         }
         for b in m["content"].as_array().into_iter().flatten() {
             if b["type"] == "thinking" && b["signature"].as_str() != Some(GENUINE_SIGNATURE) {
-                return Some(error(400, "invalid_request_error", "messages: Invalid `signature` in `thinking` block"));
+                return Some(error(
+                    400,
+                    "invalid_request_error",
+                    "messages: Invalid `signature` in `thinking` block",
+                ));
             }
             if b["type"] == "text" && b["text"].as_str() == Some("") {
-                return Some(error(400, "invalid_request_error", "messages: text content blocks must be non-empty"));
+                return Some(error(
+                    400,
+                    "invalid_request_error",
+                    "messages: text content blocks must be non-empty",
+                ));
             }
         }
     }
@@ -43,11 +65,19 @@ fn validate(headers: &HeaderMap, req: &Value) -> Option<Response> {
 
 fn tool_result(req: &Value) -> Option<String> {
     let last = req["messages"].as_array()?.last()?;
-    last["content"].as_array()?.iter().find(|b| b["type"] == "tool_result").map(|b| match &b["content"] {
-        Value::String(s) => s.clone(),
-        Value::Array(parts) => parts.iter().filter_map(|p| p["text"].as_str()).collect::<Vec<_>>().join(""),
-        other => other.to_string(),
-    })
+    last["content"]
+        .as_array()?
+        .iter()
+        .find(|b| b["type"] == "tool_result")
+        .map(|b| match &b["content"] {
+            Value::String(s) => s.clone(),
+            Value::Array(parts) => parts
+                .iter()
+                .filter_map(|p| p["text"].as_str())
+                .collect::<Vec<_>>()
+                .join(""),
+            other => other.to_string(),
+        })
 }
 
 fn usage() -> Value {
@@ -88,18 +118,26 @@ pub async fn respond(shared: Arc<Shared>, headers: &HeaderMap, req: &Value) -> R
             blocks.push(json!({"type":"tool_use","id":"toolu_fake_1","name":"Bash","input":{"command":TOOL_COMMAND,"description":"Print a marker"}}));
             stop = "tool_use";
         }
-        (true, Some(r)) => blocks.push(json!({"type":"text","text":format!("The tool said: {}", r.trim())})),
+        (true, Some(r)) => {
+            blocks.push(json!({"type":"text","text":format!("The tool said: {}", r.trim())}))
+        }
         _ => blocks.push(json!({"type":"text","text":TEXT})),
     }
     if !stream {
         if scenario == Scenario::Garbage {
             return axum::response::IntoResponse::into_response((StatusCode::OK, "not json"));
         }
-        return sse::json(StatusCode::OK, &json!({"id":"msg_fake","type":"message","role":"assistant","model":model,
-            "content":blocks,"stop_reason":stop,"stop_sequence":null,"usage":usage()}));
+        return sse::json(
+            StatusCode::OK,
+            &json!({"id":"msg_fake","type":"message","role":"assistant","model":model,
+            "content":blocks,"stop_reason":stop,"stop_sequence":null,"usage":usage()}),
+        );
     }
     let mut steps = vec![
-        event("message_start", &json!({"type":"message_start","message":{"id":"msg_fake","type":"message","role":"assistant","model":model,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":21,"output_tokens":1,"cache_creation_input_tokens":3,"cache_read_input_tokens":5}}})),
+        event(
+            "message_start",
+            &json!({"type":"message_start","message":{"id":"msg_fake","type":"message","role":"assistant","model":model,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":21,"output_tokens":1,"cache_creation_input_tokens":3,"cache_read_input_tokens":5}}}),
+        ),
         event("ping", &json!({"type":"ping"})),
     ];
     if let Scenario::BenchStream(n) = scenario {
@@ -107,7 +145,10 @@ pub async fn respond(shared: Arc<Shared>, headers: &HeaderMap, req: &Value) -> R
         for i in 0..n {
             steps.push(event("content_block_delta", &json!({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":format!("tok{i} ")}})));
         }
-        steps.push(event("content_block_stop", &json!({"type":"content_block_stop","index":0})));
+        steps.push(event(
+            "content_block_stop",
+            &json!({"type":"content_block_stop","index":0}),
+        ));
     } else {
         for (i, b) in blocks.iter().enumerate() {
             match b["type"].as_str() {
@@ -118,7 +159,10 @@ pub async fn respond(shared: Arc<Shared>, headers: &HeaderMap, req: &Value) -> R
                 }
                 Some("text") => {
                     let t = b["text"].as_str().unwrap_or("");
-                    let cut = t.char_indices().nth(t.chars().count() / 2).map_or(0, |(i, _)| i);
+                    let cut = t
+                        .char_indices()
+                        .nth(t.chars().count() / 2)
+                        .map_or(0, |(i, _)| i);
                     steps.push(event("content_block_start", &json!({"type":"content_block_start","index":i,"content_block":{"type":"text","text":""}})));
                     steps.push(event("content_block_delta", &json!({"type":"content_block_delta","index":i,"delta":{"type":"text_delta","text":&t[..cut]}})));
                     if let Scenario::Slow { chunks, delay } = &scenario {
@@ -128,6 +172,8 @@ pub async fn respond(shared: Arc<Shared>, headers: &HeaderMap, req: &Value) -> R
                         }
                     }
                     if scenario == Scenario::DieMidStream {
+                        // Let what was sent reach the reader before the connection breaks.
+                        steps.push(Step::Sleep(std::time::Duration::from_millis(100)));
                         steps.push(Step::Die);
                         return sse::response(shared, steps);
                     }
@@ -150,7 +196,10 @@ pub async fn respond(shared: Arc<Shared>, headers: &HeaderMap, req: &Value) -> R
                 }
                 _ => {}
             }
-            steps.push(event("content_block_stop", &json!({"type":"content_block_stop","index":i})));
+            steps.push(event(
+                "content_block_stop",
+                &json!({"type":"content_block_stop","index":i}),
+            ));
         }
     }
     steps.push(event("message_delta", &json!({"type":"message_delta","delta":{"stop_reason":stop,"stop_sequence":null},"usage":{"output_tokens":9}})));

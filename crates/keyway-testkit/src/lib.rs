@@ -120,17 +120,32 @@ fn record(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> serd
     json
 }
 
-async fn openai_handler(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn openai_handler(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let json = record(&shared, &uri, &headers, &body);
     openai::respond(shared, &json).await
 }
 
-async fn anthropic_handler(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn anthropic_handler(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let json = record(&shared, &uri, &headers, &body);
     anthropic::respond(shared, &headers, &json).await
 }
 
-async fn count_tokens_handler(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn count_tokens_handler(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let json = record(&shared, &uri, &headers, &body);
     anthropic::count_tokens(&json)
 }

@@ -52,7 +52,10 @@ impl Scenario {
         if let Some(spec) = model.strip_prefix("slow-") {
             if let Some((n, ms)) = spec.split_once('x') {
                 if let (Some(n), Some(ms)) = (num(n), num(ms)) {
-                    return Scenario::Slow { chunks: n as usize, delay: Duration::from_millis(ms) };
+                    return Scenario::Slow {
+                        chunks: n as usize,
+                        delay: Duration::from_millis(ms),
+                    };
                 }
             }
         }

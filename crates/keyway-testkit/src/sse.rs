@@ -32,7 +32,11 @@ impl Script {
 
 impl Drop for Script {
     fn drop(&mut self) {
-        let counter = if self.finished { &self.shared.finished_streams } else { &self.shared.cancelled_streams };
+        let counter = if self.finished {
+            &self.shared.finished_streams
+        } else {
+            &self.shared.cancelled_streams
+        };
         counter.fetch_add(1, Ordering::SeqCst);
     }
 }
@@ -46,7 +50,11 @@ pub fn event(name: &str, json: &serde_json::Value) -> Step {
 }
 
 pub fn response(shared: Arc<Shared>, steps: Vec<Step>) -> Response {
-    let script = Script { steps: steps.into_iter(), shared, finished: false };
+    let script = Script {
+        steps: steps.into_iter(),
+        shared,
+        finished: false,
+    };
     let stream = futures_util::stream::unfold(script, |mut s| async move {
         loop {
             match s.steps.next() {
@@ -59,21 +67,33 @@ pub fn response(shared: Arc<Shared>, steps: Vec<Step>) -> Response {
                 Some(Step::Die) => {
                     // Broken on purpose: not a cancellation by the reader.
                     s.mark_finished();
-                    return Some((Err(std::io::Error::other("fake upstream: connection broken on purpose")), s));
+                    return Some((
+                        Err(std::io::Error::other(
+                            "fake upstream: connection broken on purpose",
+                        )),
+                        s,
+                    ));
                 }
             }
         }
     });
     let mut r = (StatusCode::OK, Body::from_stream(stream)).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
     r
 }
 
 pub fn json(status: StatusCode, v: &serde_json::Value) -> Response {
     let mut r = (status, v.to_string()).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if status.as_u16() == 429 || status.as_u16() == 503 || status.as_u16() == 529 {
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("7"));
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("7"));
     }
     r
 }

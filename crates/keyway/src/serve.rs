@@ -77,6 +77,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let retention = keyway_admin::spawn_retention_task(store.clone());
     let app = keyway_server::router(state.clone(), admin);
 
+    // Register signal handlers before announcing the address, so a SIGTERM
+    // sent right after start-up is a graceful stop rather than a kill.
+    let shutdown = shutdown_signal();
     print_banner(
         &public_url,
         local,
@@ -94,7 +97,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut stop_for_grace = stop_rx.clone();
     let server =
         axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            shutdown.await;
             let _ = stop_tx.send(true);
         });
     let grace = Duration::from_secs(args.shutdown_grace);
@@ -147,26 +150,35 @@ fn print_banner(
         println!("  It is shown only this once; change it in the admin UI (Account).");
     }
     println!();
+    println!("  Press Ctrl-C to stop.");
+    println!();
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGINT or SIGTERM. The handlers are registered when this is
+/// called, not when the future is first polled.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let int = signal(SignalKind::interrupt());
+        let term = signal(SignalKind::terminate());
+        async move {
+            match (int, term) {
+                (Ok(mut i), Ok(mut t)) => {
+                    tokio::select! {
+                        _ = i.recv() => {},
+                        _ = t.recv() => {},
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

@@ -49,6 +49,15 @@ pub async fn answer(
             message: format!("the response body is not JSON: {snippet}"),
         }
     })?;
+    // MiniMax (and some proxies) report failures inside an HTTP 200.
+    if let Some(message) = openai::embedded_error(&parsed) {
+        rec.log.upstream_error = Some(message.clone());
+        return Err(ApiError::UpstreamFailed {
+            provider,
+            status: "200 with an error body".into(),
+            message,
+        });
+    }
     let (out, usage): (Bytes, Usage) = match ctx {
         BridgeCtx::None => {
             let usage = match client {

@@ -57,7 +57,25 @@ pub fn prepare(
             let add_usage = inbound.client == ClientProtocol::OpenAi
                 && inbound.probe.stream
                 && !inbound.probe.has_stream_options;
-            let body = body::rewrite(inbound.raw, inbound.probe, &cand.model, add_usage);
+            let profile = keyway_bridge::profile_for(&provider.vendor);
+            let body = if needs_passthrough_fixes(inbound.raw, provider.protocol, profile) {
+                // Rare: rewrite the parsed body (vendor role/schema limits, or synthetic thinking
+                // from an earlier bridged turn that a real Anthropic upstream would reject).
+                let mut v = parsed(inbound)?.clone();
+                match provider.protocol {
+                    Protocol::Openai => keyway_bridge::passthrough::openai_request(&mut v, profile),
+                    Protocol::Anthropic => {
+                        keyway_bridge::passthrough::anthropic_request(&mut v);
+                    }
+                }
+                v["model"] = serde_json::Value::String(cand.model.clone());
+                if add_usage {
+                    v["stream_options"] = serde_json::json!({"include_usage": true});
+                }
+                to_bytes(&v)?
+            } else {
+                body::rewrite(inbound.raw, inbound.probe, &cand.model, add_usage)
+            };
             (endpoint, body, BridgeCtx::None)
         }
         Flavor::AnthropicToOpenAi => {
@@ -149,4 +167,23 @@ fn to_bytes(v: &serde_json::Value) -> Result<Bytes, ApiError> {
     serde_json::to_vec(v)
         .map(Bytes::from)
         .map_err(|_| ApiError::Internal)
+}
+
+/// Whether a same-protocol body needs more than the `model` splice. Checked
+/// with substring scans so the common case never parses the body.
+fn needs_passthrough_fixes(
+    raw: &[u8],
+    protocol: Protocol,
+    profile: &keyway_bridge::VendorProfile,
+) -> bool {
+    use memchr::memmem::find;
+    match protocol {
+        Protocol::Anthropic => {
+            find(raw, keyway_bridge::SYNTHETIC_SIGNATURE_PREFIX.as_bytes()).is_some()
+        }
+        Protocol::Openai => {
+            (profile.developer_to_system && find(raw, b"\"developer\"").is_some())
+                || (!profile.strip_schema_keys.is_empty() && find(raw, b"\"$schema\"").is_some())
+        }
+    }
 }

@@ -127,6 +127,10 @@ impl Relay {
                     if let Some(ev) = self.parser.finish() {
                         self.on_event(&ev);
                     }
+                    if let Mode::AnthropicToOpenAi(s) = &self.mode {
+                        // A finish_reason arrived: EOF without `[DONE]` lost nothing.
+                        self.terminal_seen |= s.upstream_finished();
+                    }
                     if !self.terminal_seen {
                         self.fail("api_error", "upstream closed the stream before it finished");
                     }

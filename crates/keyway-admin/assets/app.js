@@ -77,7 +77,7 @@
     });
   }
 
-  function showSecret(title, key, warning) {
+  function showSecret(title, key, warning, reloadOnClose) {
     const modal = $("#modal");
     const body = $(".modal-body", modal);
     body.innerHTML = "";
@@ -88,7 +88,7 @@
     body.appendChild(el("div", { class: "secret-box" }, [code, btn]));
     body.appendChild(el("p", { class: "warning", text: warning }));
     modal.showModal();
-    modal.addEventListener("close", () => location.reload(), { once: true });
+    if (reloadOnClose) modal.addEventListener("close", () => location.reload(), { once: true });
     fillSnippets(key);
   }
 
@@ -145,11 +145,11 @@
       return;
     }
     if (then === "key") {
-      showSecret(t("created", "New API key") + ": " + r.data.name, r.data.key, t("once", ""));
+      showSecret(t("created", "New API key") + ": " + r.data.name, r.data.key, t("once", ""), true);
       return;
     }
     if (then === "secret") {
-      showSecret(t("revealed", "API key"), r.data.key, t("secretWarn", ""));
+      showSecret(t("revealed", "API key"), r.data.key, t("secretWarn", ""), false);
       return;
     }
     if (then.startsWith("test:")) { renderTest(document.getElementById(then.slice(5)), r.data); return; }
@@ -305,7 +305,7 @@
     // Timestamps in the viewer's local time.
     $$("time[data-ts]").forEach((n) => {
       const d = new Date(parseInt(n.dataset.ts, 10));
-      if (!isNaN(d)) { n.title = n.textContent; n.textContent = d.toLocaleString(); }
+      if (!isNaN(d)) { n.title = n.textContent; n.textContent = d.toLocaleString(document.documentElement.lang || undefined); }
     });
     const pf = $("#provider-form");
     if (pf) {

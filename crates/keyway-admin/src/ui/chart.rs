@@ -36,7 +36,21 @@ fn axis_time(ms: i64) -> String {
     full.get(5..16).unwrap_or(&full).to_owned()
 }
 
-/// Points of one series as an SVG `points` list.
+/// The axis maximum: the data maximum rounded up to 1, 2 or 5 × 10ⁿ.
+pub fn nice_max(max: f64) -> f64 {
+    if max <= 1.0 {
+        return 1.0;
+    }
+    let mag = 10f64.powf(max.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|v| *v >= max)
+        .unwrap_or(10.0 * mag)
+}
+
+/// Points of one series as an SVG `points` list; NaN (no data) is skipped,
+/// so a line joins the buckets that have data instead of dropping to zero.
 pub fn points(values: &[f64], max: f64) -> String {
     let n = values.len();
     let plot_w = W - LEFT - RIGHT;
@@ -44,6 +58,7 @@ pub fn points(values: &[f64], max: f64) -> String {
     values
         .iter()
         .enumerate()
+        .filter(|(_, v)| v.is_finite())
         .map(|(i, v)| {
             let x = if n > 1 {
                 LEFT + plot_w * i as f64 / (n - 1) as f64
@@ -61,8 +76,9 @@ pub fn line_chart(title: &str, unit: &str, xs: &[i64], series: &[Series]) -> Mar
     let max = series
         .iter()
         .flat_map(|s| s.values.iter().copied())
-        .fold(0.0_f64, f64::max)
-        .max(1.0);
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, f64::max);
+    let max = nice_max(max);
     let plot_h = H - TOP - BOTTOM;
     html! {
         figure.chart {
@@ -79,10 +95,11 @@ pub fn line_chart(title: &str, unit: &str, xs: &[i64], series: &[Series]) -> Mar
                 }
                 @for (i, s) in series.iter().enumerate() {
                     @let color = PALETTE[i % PALETTE.len()];
-                    @if s.values.len() == 1 {
-                        circle cx=(LEFT + (W - LEFT - RIGHT) / 2.0) cy=(TOP + plot_h * (1.0 - s.values[0] / max)) r="3" fill=(color) {}
-                    } @else {
-                        polyline points=(points(&s.values, max)) fill="none" stroke=(color) stroke-width="2" {}
+                    @let pts = points(&s.values, max);
+                    @if pts.contains(' ') {
+                        polyline points=(pts) fill="none" stroke=(color) stroke-width="2" stroke-linejoin="round" {}
+                    } @else if let Some((x, y)) = pts.split_once(',') {
+                        circle cx=(x) cy=(y) r="3" fill=(color) {}
                     }
                 }
             }
@@ -108,6 +125,16 @@ mod tests {
         assert_eq!(
             p,
             format!("{LEFT:.1},{:.1} {:.1},{TOP:.1}", H - BOTTOM, W - RIGHT)
+        );
+        assert_eq!(points(&[1.0, f64::NAN, 1.0], 1.0).split(' ').count(), 2);
+        assert_eq!(
+            (
+                nice_max(0.0),
+                nice_max(7.0),
+                nice_max(14.0),
+                nice_max(951.0)
+            ),
+            (1.0, 10.0, 20.0, 1000.0)
         );
         assert_eq!(compact(1500.0), "1.5k");
         assert_eq!(compact(25_000.0), "25k");

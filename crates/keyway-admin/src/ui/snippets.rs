@@ -3,7 +3,6 @@
 //! swaps for a real key once one is created or revealed on the page.
 
 use maud::{html, Markup};
-use serde_json::json;
 
 use super::Ctx;
 
@@ -42,8 +41,16 @@ pub fn claude_models(aliases: &[String]) -> ClaudeModels {
     }
 }
 
+/// A JSON string literal (quotes and escapes included).
+fn js(v: &str) -> String {
+    serde_json::Value::from(v).to_string()
+}
+
 pub fn curl(base: &str, alias: &str) -> String {
-    let body = json!({"model": alias, "messages": [{"role": "user", "content": "Hello"}]});
+    let body = format!(
+        "{{\"model\": {}, \"messages\": [{{\"role\": \"user\", \"content\": \"Hello\"}}]}}",
+        js(alias)
+    );
     format!(
         "curl {base}/v1/chat/completions \\\n  -H \"Authorization: Bearer {KEY_PLACEHOLDER}\" \\\n  -H \"Content-Type: application/json\" \\\n  -d '{body}'"
     )
@@ -55,19 +62,23 @@ pub fn openai_python(base: &str, alias: &str) -> String {
     )
 }
 
+/// Written by hand rather than serialized, to keep the variables in the
+/// order a reader expects.
 pub fn claude_settings(base: &str, aliases: &[String]) -> String {
     let m = claude_models(aliases);
-    let v = json!({
-        "env": {
-            "ANTHROPIC_BASE_URL": base,
-            "ANTHROPIC_AUTH_TOKEN": KEY_PLACEHOLDER,
-            "ANTHROPIC_MODEL": m.main,
-            "ANTHROPIC_DEFAULT_OPUS_MODEL": m.opus,
-            "ANTHROPIC_DEFAULT_SONNET_MODEL": m.sonnet,
-            "ANTHROPIC_DEFAULT_HAIKU_MODEL": m.haiku,
-        }
-    });
-    serde_json::to_string_pretty(&v).unwrap_or_default()
+    let vars = [
+        ("ANTHROPIC_BASE_URL", base),
+        ("ANTHROPIC_AUTH_TOKEN", KEY_PLACEHOLDER),
+        ("ANTHROPIC_MODEL", &m.main),
+        ("ANTHROPIC_DEFAULT_OPUS_MODEL", &m.opus),
+        ("ANTHROPIC_DEFAULT_SONNET_MODEL", &m.sonnet),
+        ("ANTHROPIC_DEFAULT_HAIKU_MODEL", &m.haiku),
+    ];
+    let lines: Vec<String> = vars
+        .iter()
+        .map(|(k, v)| format!("    \"{k}\": {}", js(v)))
+        .collect();
+    format!("{{\n  \"env\": {{\n{}\n  }}\n}}", lines.join(",\n"))
 }
 
 fn block(ctx: &Ctx, id: &str, title: &str, text: String) -> Markup {
@@ -146,7 +157,12 @@ mod tests {
             assert!(parsed["env"][k].is_string(), "{k}");
         }
         assert_eq!(parsed["env"]["ANTHROPIC_BASE_URL"], "http://h:1");
-        assert!(curl("http://h:1", "a").contains("http://h:1/v1/chat/completions"));
+        assert!(s.find("ANTHROPIC_BASE_URL") < s.find("ANTHROPIC_DEFAULT_HAIKU_MODEL"));
+        let c = curl("http://h:1", "a\"b");
+        assert!(c.contains("http://h:1/v1/chat/completions"));
+        let body = c.split('\'').nth(1).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(parsed["model"], "a\"b");
         assert!(openai_python("http://h:1", "a").contains("base_url=\"http://h:1/v1\""));
     }
 }

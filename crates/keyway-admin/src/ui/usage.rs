@@ -67,7 +67,7 @@ fn series(
                 .iter()
                 .map(|x| match by_x.get(x) {
                     Some((sum, n)) if average && *n > 0.0 => sum / n,
-                    Some(_) if average => 0.0,
+                    Some(_) | None if average => f64::NAN,
                     Some((sum, _)) => *sum,
                     None => 0.0,
                 })
@@ -202,6 +202,8 @@ mod tests {
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].values, vec![4.0, 0.0, 2.0]);
         let s = series(&rows, &xs, by_group, |r| r.avg_latency_ms, true);
-        assert_eq!(s[0].values, vec![175.0, 0.0, 50.0]);
+        assert_eq!(s[0].values[0], 175.0);
+        assert!(s[0].values[1].is_nan(), "no data is a gap, not zero");
+        assert_eq!(s[0].values[2], 50.0);
     }
 }

@@ -66,11 +66,12 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-pub fn client_ip(req: &Request) -> String {
+/// The peer address, when the server was started with
+/// `into_make_service_with_connect_info::<SocketAddr>()`.
+pub fn client_ip(req: &Request) -> Option<String> {
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 enum Outcome {

@@ -284,6 +284,31 @@ async fn login_is_throttled_per_username() {
 }
 
 #[tokio::test]
+async fn login_is_throttled_per_ip_across_usernames() {
+    let s = start().await;
+    for i in 0..5 {
+        let r = plain_client()
+            .post(s.url("/admin/api/login"))
+            .json(&json!({"username": format!("guess{i}"), "password": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = plain_client()
+        .post(s.url("/admin/api/login"))
+        .json(&json!({"username": "admin", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        429,
+        "the same IP is locked whatever the username"
+    );
+}
+
+#[tokio::test]
 async fn password_change_ends_old_sessions() {
     let s = start().await;
     let (old, _) = session_client(&s).await;

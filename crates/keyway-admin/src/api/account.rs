@@ -38,7 +38,12 @@ async fn login_inner(s: &AppState, req: Request) -> ApiResult<Response> {
     // Only JSON is accepted: a cross-site HTML form cannot send it (login CSRF).
     let JsonBody(b) = <JsonBody<LoginBody> as FromRequest<()>>::from_request(req, &()).await?;
     let username = b.username.trim().to_owned();
-    let keys = [format!("user:{username}"), format!("ip:{ip}")];
+    // Without the peer address there is no per-IP key: one shared "unknown"
+    // key would let anyone lock every account out.
+    let mut keys = vec![format!("user:{username}")];
+    if let Some(ip) = &ip {
+        keys.push(format!("ip:{ip}"));
+    }
     let now = now_ms();
     if let Err(retry_after) = s.throttle.check(&keys, now) {
         return Err(ApiError::Throttled { retry_after });
@@ -54,7 +59,7 @@ async fn login_inner(s: &AppState, req: Request) -> ApiResult<Response> {
     .unwrap_or(false);
     let Some(user) = user.filter(|_| ok) else {
         s.throttle.failure(&keys, now);
-        tracing::warn!(%username, %ip, "admin login failed");
+        tracing::warn!(%username, ip = ip.as_deref().unwrap_or("?"), "admin login failed");
         return Err(ApiError::BadCredentials);
     };
     s.throttle.success(&keys);

@@ -129,13 +129,14 @@ pub fn new_state(
     store: Arc<dyn keyway_store::Store>,
     snapshot: snapshot::Snapshot,
     limits: state::Limits,
+    breakers: keyway_upstream::breaker::Breakers,
 ) -> (SharedState, logs::LogWriter) {
     let (sink, writer) = logs::spawn(store.clone());
     let state = Arc::new(state::AppState {
         snapshot: arc_swap::ArcSwap::from_pointee(snapshot),
         store,
         upstream: keyway_upstream::UpstreamClient::new(),
-        breakers: keyway_upstream::breaker::Breakers::new(3, std::time::Duration::from_secs(60)),
+        breakers,
         logs: sink,
         metrics: metrics::Metrics::default(),
         limits,

@@ -4,7 +4,7 @@
 //! request never waits on the database.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use keyway_store::{
@@ -34,16 +34,37 @@ pub struct ProviderEntry {
     pub timeouts: Timeouts,
     /// Round-robin position in the key pool.
     next_key: AtomicUsize,
+    /// Per key: cooling down until this Unix ms (after a 401/402/429 on it).
+    cooldown_until: Vec<AtomicI64>,
 }
 
+/// How long a pooled upstream key rests after the upstream refused it.
+pub const KEY_COOLDOWN_MS: i64 = 60_000;
+
 impl ProviderEntry {
-    /// The next upstream key of the pool (round robin); `None` when the pool is empty.
-    pub fn pick_key(&self) -> Option<&SecretString> {
-        if self.api_keys.is_empty() {
+    /// The next usable upstream key of the pool (round robin), skipping keys
+    /// that are cooling down — unless all are, then plain round robin.
+    /// Returns the key and its index; `None` when the pool is empty.
+    pub fn pick_key(&self, now_ms: i64) -> Option<(usize, &SecretString)> {
+        let n = self.api_keys.len();
+        if n == 0 {
             return None;
         }
-        let i = self.next_key.fetch_add(1, Ordering::Relaxed) % self.api_keys.len();
-        self.api_keys.get(i)
+        let start = self.next_key.fetch_add(1, Ordering::Relaxed);
+        for k in 0..n {
+            let i = (start + k) % n;
+            if self.cooldown_until[i].load(Ordering::Relaxed) <= now_ms {
+                return self.api_keys.get(i).map(|s| (i, s));
+            }
+        }
+        self.api_keys.get(start % n).map(|s| (start % n, s))
+    }
+
+    /// The upstream refused key `index` (401/402/429): skip it for a while.
+    pub fn cool_down_key(&self, index: usize, now_ms: i64) {
+        if let Some(slot) = self.cooldown_until.get(index) {
+            slot.store(now_ms + KEY_COOLDOWN_MS, Ordering::Relaxed);
+        }
     }
 }
 
@@ -102,6 +123,7 @@ impl Snapshot {
                         protocol: p.protocol,
                         base_url: p.base_url,
                         auth_style: p.auth_style,
+                        cooldown_until: p.api_keys.iter().map(|_| AtomicI64::new(0)).collect(),
                         api_keys: p.api_keys,
                         enabled: p.enabled,
                         timeouts: p.timeouts,
@@ -175,5 +197,47 @@ impl Snapshot {
             .unwrap_or_default();
         v.sort_by(|a, b| a.alias.cmp(&b.alias));
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider(keys: &[&str]) -> ProviderEntry {
+        ProviderEntry {
+            id: 1,
+            name: "p".into(),
+            vendor: "openai".into(),
+            protocol: Protocol::Openai,
+            base_url: "http://x".into(),
+            auth_style: AuthStyle::Bearer,
+            cooldown_until: keys.iter().map(|_| AtomicI64::new(0)).collect(),
+            api_keys: keys.iter().map(|k| SecretString::from(k.to_string())).collect(),
+            enabled: true,
+            timeouts: Timeouts::default(),
+            next_key: AtomicUsize::new(0),
+        }
+    }
+
+    #[test]
+    fn key_pool_rotates_and_skips_cooling_keys() {
+        use secrecy::ExposeSecret;
+        let p = provider(&["a", "b", "c"]);
+        let picks: Vec<String> = (0..6).map(|_| p.pick_key(0).expect("key").1.expose_secret().to_owned()).collect();
+        assert_eq!(picks, ["a", "b", "c", "a", "b", "c"]);
+        p.cool_down_key(1, 1_000);
+        let picks: Vec<String> = (0..4).map(|_| p.pick_key(2_000).expect("key").1.expose_secret().to_owned()).collect();
+        assert!(!picks.contains(&"b".to_owned()), "{picks:?}");
+        // After the cool-down, b is back.
+        let later = 1_000 + KEY_COOLDOWN_MS + 1;
+        let picks: Vec<String> = (0..3).map(|_| p.pick_key(later).expect("key").1.expose_secret().to_owned()).collect();
+        assert!(picks.contains(&"b".to_owned()), "{picks:?}");
+        // All cooling: still answers (round robin) rather than failing.
+        for i in 0..3 {
+            p.cool_down_key(i, later);
+        }
+        assert!(p.pick_key(later + 1).is_some());
+        assert!(provider(&[]).pick_key(0).is_none());
     }
 }

@@ -19,6 +19,10 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Largest non-stream upstream body read.
     pub max_upstream_body_bytes: usize,
+    /// Candidates tried per request at most (the retry budget).
+    pub max_attempts: usize,
+    /// No new failover attempt starts after this much time in the request.
+    pub failover_deadline: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -26,6 +30,8 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 32 * 1024 * 1024,
             max_upstream_body_bytes: 64 * 1024 * 1024,
+            max_attempts: 3,
+            failover_deadline: std::time::Duration::from_secs(60),
         }
     }
 }

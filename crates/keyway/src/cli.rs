@@ -53,6 +53,18 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes (after decompression).
     #[arg(long, env = "KEYWAY_MAX_BODY_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Candidates an auto-select route tries per request at most.
+    #[arg(long, env = "KEYWAY_MAX_ATTEMPTS", default_value_t = 3)]
+    pub max_attempts: usize,
+    /// Seconds into a request after which no new failover attempt starts.
+    #[arg(long, env = "KEYWAY_FAILOVER_DEADLINE", default_value_t = 60)]
+    pub failover_deadline: u64,
+    /// Consecutive failures that open a provider's circuit breaker.
+    #[arg(long, env = "KEYWAY_BREAKER_THRESHOLD", default_value_t = 3)]
+    pub breaker_threshold: u32,
+    /// Seconds an open circuit breaker waits before a probe (half-open).
+    #[arg(long, env = "KEYWAY_BREAKER_COOLDOWN", default_value_t = 60)]
+    pub breaker_cooldown: u64,
     /// Log format: `text` or `json`.
     #[arg(long, env = "KEYWAY_LOG_FORMAT", default_value = "text")]
     pub log_format: String,

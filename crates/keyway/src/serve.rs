@@ -43,9 +43,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("loading routes and keys")?;
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,
+        max_attempts: args.max_attempts.max(1),
+        failover_deadline: Duration::from_secs(args.failover_deadline),
         ..Limits::default()
     };
-    let (state, log_writer) = keyway_server::new_state(store.clone(), snapshot, limits);
+    let breakers = keyway_upstream::breaker::Breakers::new(args.breaker_threshold, Duration::from_secs(args.breaker_cooldown));
+    let (state, log_writer) = keyway_server::new_state(store.clone(), snapshot, limits, breakers);
     let reloader = spawn_reloader(state.clone(), Duration::from_secs(30));
 
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 async fn completion_swaps_key_rewrites_model_and_keeps_everything_else() {
     let fake = FakeUpstream::start().await.expect("fake");
     let gw = Gateway::start(&standard_config(&fake)).await;
-    let body = r#"{"model":"ok","messages":[{"role":"user","content":"hi"}],"x_vendor_flag":{"nested":[1,2,{"model":"keep-me"}]},"temperature":0.25,"stream":false}"#;
+    let body = r#"{"model":"usage-finish","messages":[{"role":"user","content":"hi"}],"x_vendor_flag":{"nested":[1,2,{"model":"keep-me"}]},"temperature":0.25,"stream":false}"#;
     let r = client()
         .post(gw.url("/v1/chat/completions"))
         .bearer_auth(KEY)
@@ -44,7 +44,7 @@ async fn completion_swaps_key_rewrites_model_and_keeps_everything_else() {
     }
     assert_eq!(seen.headers["x-trace-id"], "trace-123");
     // Byte-for-byte the same body except the model value.
-    let expected = body.replace(r#""model":"ok""#, r#""model":"ok""#);
+    let expected = body.replace(r#""model":"usage-finish""#, r#""model":"usage-in-finish-chunk""#);
     assert_eq!(std::str::from_utf8(&seen.body).expect("utf8"), expected);
     let all_headers = format!("{:?}", seen.headers);
     assert!(

@@ -41,7 +41,7 @@ pub async fn answer(
             probe,
             parsed: &mut parsed,
         };
-        let (req, _) = prepare(&mut inbound, cand, Flavor::Passthrough)?;
+        let (req, _, _) = prepare(&mut inbound, cand, Flavor::Passthrough)?;
         let sent = std::time::Instant::now();
         let resp = state.upstream.send(req).await;
         match resp {

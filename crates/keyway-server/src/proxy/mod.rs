@@ -2,6 +2,7 @@
 //! resolve the route, try candidates in order (failing over only before the
 //! client has seen a byte), and answer — relaying streams as they arrive.
 
+mod attempts;
 mod count_tokens;
 pub mod models;
 mod nonstream;
@@ -10,8 +11,6 @@ mod prepare;
 mod record;
 mod relay;
 mod upstream_error;
-
-use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -25,9 +24,9 @@ use crate::error::{ApiError, ClientProtocol};
 use crate::state::SharedState;
 pub use plan::Flavor;
 pub use prepare::Operation;
-use prepare::{prepare, Inbound};
+use prepare::Inbound;
 pub use record::{now_ms, Record};
-use upstream_error::{from_status, from_transport};
+use attempts::Outcome;
 
 pub fn new_request_id() -> String {
     format!("req_{}", uuid::Uuid::new_v4().simple())
@@ -144,126 +143,25 @@ pub(crate) async fn dispatch(
         probe: &probe,
         parsed: &mut parsed,
     };
-    let total = candidates.len();
+    let total = candidates.len().min(state.limits.max_attempts.max(1));
     let mut last_err = ApiError::NoHealthyProvider(probe.model.clone());
-    for (n, (cand, flavor)) in candidates.into_iter().enumerate() {
-        let is_last = n + 1 == total;
+    for (n, (cand, flavor)) in candidates.into_iter().take(total).enumerate() {
         rec.log.provider = Some(cand.provider.name.clone());
         rec.log.upstream_model = Some(cand.model.clone());
-        let (req, ctx) = prepare(&mut inbound, &cand, flavor)?;
-        let first_byte = Duration::from_millis(cand.provider.timeouts.first_byte_ms);
-        let sent_at = Instant::now();
-        let resp = state.upstream.send(req).await;
-        let mut resp = match resp {
-            Ok(r) => r,
-            Err(e) => {
-                rec.upstream_wait += sent_at.elapsed();
-                state
-                    .breakers
-                    .record_failure(cand.provider.id, e.to_string(), now_ms());
-                let api = from_transport(&e);
-                if !is_last {
-                    rec.attempt_failed(state, None, e.to_string());
-                    last_err = api;
-                    continue;
-                }
-                rec.log.upstream_error = Some(e.to_string());
-                rec.log.error = Some(api.to_string());
-                return Err(api);
+        let may_retry = n + 1 < total && rec.started.elapsed() < state.limits.failover_deadline;
+        match attempts::attempt(state, &mut inbound, &cand, flavor, rec).await? {
+            Outcome::Done(resp) => return Ok(resp),
+            Outcome::Retryable { upstream_status, error, api } if may_retry => {
+                rec.attempt_failed(state, upstream_status, error);
+                last_err = api;
             }
-        };
-        let status = resp.status;
-        rec.log.upstream_status = Some(i32::from(status.as_u16()));
-        if !status.is_success() {
-            let body = resp.body.collect(1 << 20).await.unwrap_or_default();
-            rec.upstream_wait += sent_at.elapsed();
-            let message = keyway_protocol::openai::extract_error_message(&body);
-            let retryable = status.as_u16() == 429 || status.is_server_error();
-            if retryable {
-                state.breakers.record_failure(
-                    cand.provider.id,
-                    format!("{status}: {message}"),
-                    now_ms(),
-                );
-            }
-            if retryable && !is_last {
-                rec.attempt_failed(state, Some(i32::from(status.as_u16())), message);
-                continue;
-            }
-            let api = from_status(
-                &cand.provider.name,
-                status,
-                message.clone(),
-                resp.headers.get(http::header::RETRY_AFTER).cloned(),
-            );
-            rec.log.upstream_error = Some(message);
-            rec.log.error = Some(api.to_string());
-            return Err(api);
-        }
-
-        if probe.stream {
-            // Peek the first chunk inside the first-byte budget: until the
-            // client has seen a byte, a silent or broken upstream can still fail over.
-            let left = first_byte.saturating_sub(sent_at.elapsed());
-            let first = resp
-                .body
-                .next_within(left.max(Duration::from_millis(1)))
-                .await;
-            rec.upstream_wait += sent_at.elapsed();
-            match first {
-                Ok(Some(chunk)) => {
-                    state.breakers.record_success(cand.provider.id);
-                    let r = relay::start(
-                        state.clone(),
-                        std::mem::replace(rec, Record::new(String::new(), client, "")),
-                        resp,
-                        chunk,
-                        flavor,
-                        ctx,
-                        client,
-                        probe.has_stream_options,
-                    );
-                    return Ok(r);
-                }
-                other => {
-                    let e = match other {
-                        Err(e) => e,
-                        _ => keyway_upstream::UpstreamError::Body {
-                            provider: cand.provider.name.clone(),
-                            detail: "the stream ended before any data".into(),
-                        },
-                    };
-                    state
-                        .breakers
-                        .record_failure(cand.provider.id, e.to_string(), now_ms());
-                    if !is_last {
-                        rec.attempt_failed(state, Some(i32::from(status.as_u16())), e.to_string());
-                        continue;
-                    }
-                    let api = from_transport(&e);
-                    rec.log.upstream_error = Some(e.to_string());
-                    rec.log.error = Some(api.to_string());
-                    return Err(api);
-                }
-            }
-        }
-
-        let result = nonstream::answer(state, resp, ctx, client, rec, sent_at).await;
-        match result {
-            Ok(r) => {
-                state.breakers.record_success(cand.provider.id);
-                return Ok(r);
-            }
-            Err(api) => {
-                state
-                    .breakers
-                    .record_failure(cand.provider.id, api.to_string(), now_ms());
-                rec.log.error = Some(api.to_string());
+            Outcome::Retryable { upstream_status, error, api } => {
+                rec.log.upstream_status = upstream_status;
+                rec.log.upstream_error = Some(error);
                 return Err(api);
             }
         }
     }
-    rec.log.error = Some(last_err.to_string());
     Err(last_err)
 }
 

@@ -43,7 +43,7 @@ pub fn prepare(
     inbound: &mut Inbound<'_>,
     cand: &CandidateEntry,
     flavor: Flavor,
-) -> Result<(UpstreamRequest, BridgeCtx), ApiError> {
+) -> Result<(UpstreamRequest, BridgeCtx, Option<usize>), ApiError> {
     let provider = &cand.provider;
     let (endpoint, body, ctx) = match flavor {
         Flavor::Passthrough => {
@@ -123,7 +123,9 @@ pub fn prepare(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    if let Some(key) = provider.pick_key() {
+    let mut key_index = None;
+    if let Some((index, key)) = provider.pick_key(super::now_ms()) {
+        key_index = Some(index);
         let (name, value) = match provider.auth_style {
             AuthStyle::Bearer => (
                 header::AUTHORIZATION,
@@ -151,6 +153,7 @@ pub fn prepare(
             timeouts: provider.timeouts,
         },
         ctx,
+        key_index,
     ))
 }
 

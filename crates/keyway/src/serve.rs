@@ -47,7 +47,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         failover_deadline: Duration::from_secs(args.failover_deadline),
         ..Limits::default()
     };
-    let breakers = keyway_upstream::breaker::Breakers::new(args.breaker_threshold, Duration::from_secs(args.breaker_cooldown));
+    let breakers = keyway_upstream::breaker::Breakers::new(
+        args.breaker_threshold,
+        Duration::from_secs(args.breaker_cooldown),
+    );
     let (state, log_writer) = keyway_server::new_state(store.clone(), snapshot, limits, breakers);
     let reloader = spawn_reloader(state.clone(), Duration::from_secs(30));
 

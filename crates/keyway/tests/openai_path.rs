@@ -44,7 +44,10 @@ async fn completion_swaps_key_rewrites_model_and_keeps_everything_else() {
     }
     assert_eq!(seen.headers["x-trace-id"], "trace-123");
     // Byte-for-byte the same body except the model value.
-    let expected = body.replace(r#""model":"usage-finish""#, r#""model":"usage-in-finish-chunk""#);
+    let expected = body.replace(
+        r#""model":"usage-finish""#,
+        r#""model":"usage-in-finish-chunk""#,
+    );
     assert_eq!(std::str::from_utf8(&seen.body).expect("utf8"), expected);
     let all_headers = format!("{:?}", seen.headers);
     assert!(

@@ -366,3 +366,60 @@ pub fn sse_events(body: &str) -> Vec<(String, serde_json::Value)> {
     }
     out
 }
+
+impl Gateway {
+    /// Admin API call with a JSON body; returns (status, body).
+    pub async fn admin_send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut rb = reqwest::Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(ADMIN_TOKEN);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.expect("admin send");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// The id of a named object in an admin list (`/admin/api/providers`, `/admin/api/groups`).
+    pub async fn admin_id(&self, list_path: &str, name: &str) -> i64 {
+        let v = self.admin_get(list_path).await;
+        let items = v
+            .as_array()
+            .cloned()
+            .or_else(|| v.get("items").and_then(|i| i.as_array()).cloned())
+            .unwrap_or_default();
+        items
+            .iter()
+            .find(|x| x["name"] == name)
+            .and_then(|x| x["id"].as_i64())
+            .unwrap_or_else(|| panic!("no {name} in {list_path}: {v}"))
+    }
+}
+
+/// Config pieces for two providers on the same fake, told apart by their keys.
+pub fn provider(name: &str, base: &str, keys: &[&str], first_byte: &str) -> String {
+    let list: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
+    format!(
+        "[[providers]]\nname = \"{name}\"\nvendor = \"deepseek\"\nbase_url = \"{base}\"\napi_keys = [{}]\ntimeouts = {{ connect = \"2s\", first_byte = \"{first_byte}\", idle = \"2s\" }}\n\n",
+        list.join(", ")
+    )
+}
+
+/// Which upstream key (provider) each recorded request used.
+pub fn keys_seen(fake: &FakeUpstream) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .filter_map(|r| {
+            r.headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim_start_matches("Bearer ").to_owned())
+        })
+        .collect()
+}

@@ -222,6 +222,12 @@
       location.href = "/admin/login";
       return;
     }
+    const toggle = ev.target.closest("[data-toggle]");
+    if (toggle) {
+      const target = $(toggle.dataset.toggle);
+      if (target) target.hidden = !target.hidden;
+      return;
+    }
     const addCand = ev.target.closest(".add-cand");
     if (addCand) {
       const form = addCand.closest("form");

@@ -8,6 +8,7 @@ use keyway_store::{ApiKey, Id, Provider, Route, RouteMode};
 use maud::{html, Markup};
 
 use super::layout::{badge, managed_note, page, when};
+use super::route_form::route_form;
 use super::{snippets, Ctx, PageResult};
 use crate::api::extract::PathId;
 use crate::auth::{now_ms, AppState};
@@ -102,7 +103,7 @@ pub async fn group_page(ctx: Ctx, State(s): State<AppState>, PathId(id): PathId)
             (routes_table(&ctx, &routes, &providers))
             details.add {
                 summary { (ctx.t("Add route", "添加路由")) }
-                (route_form(&ctx, id, &providers))
+                (route_form(&ctx, id, &providers, None))
             }
         }
         section.card #keys {
@@ -163,6 +164,7 @@ fn routes_table(ctx: &Ctx, routes: &[Route], providers: &[Provider]) -> Markup {
                                 button.btn.small data-api={ "/admin/api/routes/" (r.id) "/test" } data-method="POST"
                                     data-then={ "test:test-" (r.id) } { (ctx.t("E2E Test", "端到端测试")) }
                                 @if !r.managed_by_config {
+                                    button.btn.small type="button" data-toggle={ "#edit-route-" (r.id) } { (ctx.t("Edit", "编辑")) }
                                     button.btn.small data-api={ "/admin/api/routes/" (r.id) } data-method="PATCH"
                                         data-body=(if r.enabled { r#"{"enabled":false}"# } else { r#"{"enabled":true}"# }) data-then="reload" {
                                         @if r.enabled { (ctx.t("Disable", "停用")) } @else { (ctx.t("Enable", "启用")) } }
@@ -172,47 +174,11 @@ fn routes_table(ctx: &Ctx, routes: &[Route], providers: &[Provider]) -> Markup {
                             }
                         }
                         tr.result-row { td colspan="5" { div.test-result id={ "test-" (r.id) } {} } }
+                        @if !r.managed_by_config {
+                            tr.edit-row id={ "edit-route-" (r.id) } hidden { td colspan="5" { (route_form(ctx, r.group_id, providers, Some(r))) } }
+                        }
                     }
                 }
-            }
-        }
-    }
-}
-
-fn provider_options(providers: &[Provider]) -> Markup {
-    html! {
-        @for p in providers {
-            option value=(p.id) { (p.name) " (" (p.protocol.as_str()) ")" @if !p.enabled { " — off" } }
-        }
-    }
-}
-
-fn route_form(ctx: &Ctx, group_id: Id, providers: &[Provider]) -> Markup {
-    html! {
-        @if providers.is_empty() {
-            p.empty { (ctx.t("Add a provider first.", "请先添加供应商。")) " " a href="/admin/providers" { (ctx.t("Providers", "供应商")) } }
-        } @else {
-            form.grid data-api={ "/admin/api/groups/" (group_id) "/routes" } data-method="POST" data-kind="route" data-then="reload" {
-                label { (ctx.t("Alias (the model name clients send)", "别名(客户端发送的 model 名称)"))
-                    input name="alias" placeholder="deepseek-v4-pro" required; }
-                label { (ctx.t("Mode", "模式"))
-                    select name="mode" {
-                        option value="direct" { (ctx.t("direct — one provider", "direct — 单一供应商")) }
-                        option value="auto-select" { (ctx.t("auto-select — fail over by priority", "auto-select — 按优先级故障转移")) }
-                    }
-                }
-                div.cands.wide {
-                    div.cand-row {
-                        label { (ctx.t("Provider", "供应商")) select name="provider_id" data-type="int" { (provider_options(providers)) } }
-                        label { (ctx.t("Upstream model", "上游模型")) input name="model" placeholder="deepseek-chat" required; }
-                        label.prio { (ctx.t("Priority", "优先级")) input name="priority" type="number" value="0" data-type="int"; }
-                    }
-                }
-                button.btn.small.add-cand type="button" hidden { "+ " (ctx.t("candidate", "候选")) }
-                label.check { input name="enabled" type="checkbox" checked; " " (ctx.t("Enabled", "启用")) }
-                label.check title=(ctx.t("Translate for clients of the other protocol", "为另一种协议的客户端做协议转换")) {
-                    input name="bridge" type="checkbox" checked; " " (ctx.t("Protocol bridge", "协议桥接")) }
-                div.wide { button.btn.primary type="submit" { (ctx.t("Add route", "添加路由")) } span.form-error {} }
             }
         }
     }

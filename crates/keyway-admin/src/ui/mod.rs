@@ -10,6 +10,7 @@ mod layout;
 mod login;
 mod logs;
 mod providers;
+mod route_form;
 mod settings;
 mod snippets;
 mod usage;

@@ -2,7 +2,8 @@
 
 use axum::extract::State;
 use keyway_store::presets::PRESETS;
-use maud::html;
+use keyway_store::{AuthStyle, Protocol, Provider};
+use maud::{html, Markup};
 use serde_json::json;
 
 use super::layout::{badge, json_script, managed_note, page, when};
@@ -68,6 +69,7 @@ pub async fn providers_page(ctx: Ctx, State(s): State<AppState>) -> PageResult {
                                 }
                                 td.actions {
                                     @if !p.managed_by_config {
+                                        button.btn.small type="button" data-toggle={ "#edit-provider-" (p.id) } { (ctx.t("Edit", "编辑")) }
                                         button.btn.small data-api={ "/admin/api/providers/" (p.id) } data-method="PATCH"
                                             data-body=(if p.enabled { r#"{"enabled":false}"# } else { r#"{"enabled":true}"# }) data-then="reload" {
                                             @if p.enabled { (ctx.t("Disable", "停用")) } @else { (ctx.t("Enable", "启用")) } }
@@ -82,6 +84,9 @@ pub async fn providers_page(ctx: Ctx, State(s): State<AppState>) -> PageResult {
                                             data-confirm=(ctx.t("Delete this provider?", "删除该供应商?")) data-then="reload" { (ctx.t("Delete", "删除")) }
                                     }
                                 }
+                            }
+                            @if !p.managed_by_config {
+                                tr.edit-row id={ "edit-provider-" (p.id) } hidden { td colspan="8" { (edit_form(&ctx, p)) } }
                             }
                         }
                     }
@@ -109,4 +114,27 @@ pub async fn providers_page(ctx: Ctx, State(s): State<AppState>) -> PageResult {
         }
     };
     Ok(page(&ctx, ctx.t("Providers", "供应商"), body))
+}
+
+/// In-place edit of a provider; an empty key field keeps the stored key.
+fn edit_form(ctx: &Ctx, p: &Provider) -> Markup {
+    html! {
+        form.grid data-api={ "/admin/api/providers/" (p.id) } data-method="PATCH" data-then="reload" {
+            label { (ctx.t("Name", "名称")) input name="name" value=(p.name) required; }
+            label { (ctx.t("Protocol", "协议"))
+                select name="protocol" {
+                    option value="openai" selected[p.protocol == Protocol::Openai] { "openai" }
+                    option value="anthropic" selected[p.protocol == Protocol::Anthropic] { "anthropic" }
+                } }
+            label { "Base URL" input name="base_url" value=(p.base_url) required; }
+            label { (ctx.t("Auth header", "认证头"))
+                select name="auth_style" {
+                    option value="bearer" selected[p.auth_style == AuthStyle::Bearer] { "Authorization: Bearer" }
+                    option value="x-api-key" selected[p.auth_style == AuthStyle::XApiKey] { "x-api-key" }
+                } }
+            label.wide { (ctx.t("New API key (leave empty to keep the stored one)", "新的 API Key(留空则保留原密钥)"))
+                input name="api_key" type="password" autocomplete="off"; }
+            div.wide { button.btn.primary type="submit" { (ctx.t("Save", "保存")) } span.form-error {} }
+        }
+    }
 }

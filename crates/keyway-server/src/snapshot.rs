@@ -213,7 +213,10 @@ mod tests {
             base_url: "http://x".into(),
             auth_style: AuthStyle::Bearer,
             cooldown_until: keys.iter().map(|_| AtomicI64::new(0)).collect(),
-            api_keys: keys.iter().map(|k| SecretString::from(k.to_string())).collect(),
+            api_keys: keys
+                .iter()
+                .map(|k| SecretString::from(k.to_string()))
+                .collect(),
             enabled: true,
             timeouts: Timeouts::default(),
             next_key: AtomicUsize::new(0),
@@ -224,14 +227,20 @@ mod tests {
     fn key_pool_rotates_and_skips_cooling_keys() {
         use secrecy::ExposeSecret;
         let p = provider(&["a", "b", "c"]);
-        let picks: Vec<String> = (0..6).map(|_| p.pick_key(0).expect("key").1.expose_secret().to_owned()).collect();
+        let picks: Vec<String> = (0..6)
+            .map(|_| p.pick_key(0).expect("key").1.expose_secret().to_owned())
+            .collect();
         assert_eq!(picks, ["a", "b", "c", "a", "b", "c"]);
         p.cool_down_key(1, 1_000);
-        let picks: Vec<String> = (0..4).map(|_| p.pick_key(2_000).expect("key").1.expose_secret().to_owned()).collect();
+        let picks: Vec<String> = (0..4)
+            .map(|_| p.pick_key(2_000).expect("key").1.expose_secret().to_owned())
+            .collect();
         assert!(!picks.contains(&"b".to_owned()), "{picks:?}");
         // After the cool-down, b is back.
         let later = 1_000 + KEY_COOLDOWN_MS + 1;
-        let picks: Vec<String> = (0..3).map(|_| p.pick_key(later).expect("key").1.expose_secret().to_owned()).collect();
+        let picks: Vec<String> = (0..3)
+            .map(|_| p.pick_key(later).expect("key").1.expose_secret().to_owned())
+            .collect();
         assert!(picks.contains(&"b".to_owned()), "{picks:?}");
         // All cooling: still answers (round robin) rather than failing.
         for i in 0..3 {

@@ -69,8 +69,14 @@ pub async fn attempt(
         let retry_after = resp.headers.get(http::header::RETRY_AFTER).cloned();
         let api = from_status(&provider.name, status, message.clone(), retry_after);
         if code == 429 || status.is_server_error() {
-            state.breakers.record_failure(provider.id, format!("{status}: {message}"), now_ms());
-            return Ok(Outcome::Retryable { upstream_status: Some(i32::from(code)), error: message, api });
+            state
+                .breakers
+                .record_failure(provider.id, format!("{status}: {message}"), now_ms());
+            return Ok(Outcome::Retryable {
+                upstream_status: Some(i32::from(code)),
+                error: message,
+                api,
+            });
         }
         rec.log.upstream_error = Some(message);
         return Err(api);
@@ -79,7 +85,9 @@ pub async fn attempt(
     if inbound.probe.stream {
         // Peek the first chunk inside the first-byte budget: until the client
         // has seen a byte, a silent or broken upstream can still fail over.
-        let left = first_byte.saturating_sub(sent_at.elapsed()).max(Duration::from_millis(1));
+        let left = first_byte
+            .saturating_sub(sent_at.elapsed())
+            .max(Duration::from_millis(1));
         let first = resp.body.next_within(left).await;
         rec.upstream_wait += sent_at.elapsed();
         return Ok(match first {
@@ -87,13 +95,25 @@ pub async fn attempt(
                 state.breakers.record_success(provider.id);
                 let client = inbound.client;
                 let taken = std::mem::replace(rec, Record::new(String::new(), client, ""));
-                Outcome::Done(relay::start(state.clone(), taken, resp, chunk, flavor, ctx, client, inbound.probe.has_stream_options))
+                Outcome::Done(relay::start(
+                    state.clone(),
+                    taken,
+                    resp,
+                    chunk,
+                    flavor,
+                    ctx,
+                    client,
+                    inbound.probe.has_stream_options,
+                ))
             }
             Ok(None) => transport_failure(
                 state,
                 cand,
                 Some(i32::from(status.as_u16())),
-                UpstreamError::Body { provider: provider.name.clone(), detail: "the stream ended before any data".into() },
+                UpstreamError::Body {
+                    provider: provider.name.clone(),
+                    detail: "the stream ended before any data".into(),
+                },
             ),
             Err(e) => transport_failure(state, cand, Some(i32::from(status.as_u16())), e),
         });
@@ -106,14 +126,35 @@ pub async fn attempt(
         }
         Err(api @ (ApiError::Internal | ApiError::BadRequest(_))) => Err(api),
         Err(api) => {
-            state.breakers.record_failure(provider.id, api.to_string(), now_ms());
-            let error = rec.log.upstream_error.take().unwrap_or_else(|| api.to_string());
-            Ok(Outcome::Retryable { upstream_status: rec.log.upstream_status, error, api })
+            state
+                .breakers
+                .record_failure(provider.id, api.to_string(), now_ms());
+            let error = rec
+                .log
+                .upstream_error
+                .take()
+                .unwrap_or_else(|| api.to_string());
+            Ok(Outcome::Retryable {
+                upstream_status: rec.log.upstream_status,
+                error,
+                api,
+            })
         }
     }
 }
 
-fn transport_failure(state: &SharedState, cand: &CandidateEntry, upstream_status: Option<i32>, e: UpstreamError) -> Outcome {
-    state.breakers.record_failure(cand.provider.id, e.to_string(), now_ms());
-    Outcome::Retryable { upstream_status, error: e.to_string(), api: from_transport(&e) }
+fn transport_failure(
+    state: &SharedState,
+    cand: &CandidateEntry,
+    upstream_status: Option<i32>,
+    e: UpstreamError,
+) -> Outcome {
+    state
+        .breakers
+        .record_failure(cand.provider.id, e.to_string(), now_ms());
+    Outcome::Retryable {
+        upstream_status,
+        error: e.to_string(),
+        api: from_transport(&e),
+    }
 }

@@ -22,11 +22,11 @@ use crate::auth::{authenticate, Caller};
 use crate::body::{probe, Required};
 use crate::error::{ApiError, ClientProtocol};
 use crate::state::SharedState;
-pub use plan::Flavor;
-pub use prepare::Operation;
-use prepare::Inbound;
-pub use record::{now_ms, Record};
 use attempts::Outcome;
+pub use plan::Flavor;
+use prepare::Inbound;
+pub use prepare::Operation;
+pub use record::{now_ms, Record};
 
 pub fn new_request_id() -> String {
     format!("req_{}", uuid::Uuid::new_v4().simple())
@@ -151,11 +151,19 @@ pub(crate) async fn dispatch(
         let may_retry = n + 1 < total && rec.started.elapsed() < state.limits.failover_deadline;
         match attempts::attempt(state, &mut inbound, &cand, flavor, rec).await? {
             Outcome::Done(resp) => return Ok(resp),
-            Outcome::Retryable { upstream_status, error, api } if may_retry => {
+            Outcome::Retryable {
+                upstream_status,
+                error,
+                api,
+            } if may_retry => {
                 rec.attempt_failed(state, upstream_status, error);
                 last_err = api;
             }
-            Outcome::Retryable { upstream_status, error, api } => {
+            Outcome::Retryable {
+                upstream_status,
+                error,
+                api,
+            } => {
                 rec.log.upstream_status = upstream_status;
                 rec.log.upstream_error = Some(error);
                 return Err(api);

@@ -37,7 +37,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
                     a.brand href="/admin" { span.logo { "⇄" } " Keyway" }
                     nav {
                         @for (href, en, zh) in NAV {
-                            a href=(href) class=[active(ctx, href).then_some("active")] { (ctx.t(en, zh)) }
+                            a.active[active(ctx, href)] href=(href) { (ctx.t(en, zh)) }
                         }
                     }
                     div.right {
@@ -45,9 +45,9 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
                             "Base URL " code { (ctx.base_url) }
                         }
                         span.lang {
-                            button.link data-lang="en" class=[(ctx.lang == super::i18n::Lang::En).then_some("on")] { "EN" }
+                            button.link.on[ctx.lang == super::i18n::Lang::En] data-lang="en" { "EN" }
                             " | "
-                            button.link data-lang="zh" class=[(ctx.lang == super::i18n::Lang::Zh).then_some("on")] { "中文" }
+                            button.link.on[ctx.lang == super::i18n::Lang::Zh] data-lang="zh" { "中文" }
                         }
                         span.muted { (ctx.username) }
                         button.link #logout { (ctx.t("Log out", "退出")) }

@@ -46,7 +46,7 @@ pub fn route_form(
         @if providers.is_empty() {
             p.empty { (ctx.t("Add a provider first.", "请先添加供应商。")) " " a href="/admin/providers" { (ctx.t("Providers", "供应商")) } }
         } @else {
-            form.grid.route-form id=[existing.is_none().then_some("add-route-form")] class=[auto.then_some("auto")] data-api=(api) data-method=(method) data-kind="route" data-then="reload" {
+            form.grid.route-form.auto[auto] id=[existing.is_none().then_some("add-route-form")] data-api=(api) data-method=(method) data-kind="route" data-then="reload" {
                 label { (ctx.t("Alias (the model name clients send)", "别名(客户端发送的 model 名称)"))
                     input name="alias" placeholder="deepseek-v4-pro" value=[existing.map(|r| r.alias.as_str())] required; }
                 label { (ctx.t("Mode", "模式"))

@@ -141,8 +141,9 @@ impl UpstreamClient {
             }
             Ok(Ok(r)) => r,
         };
+        let mut resp = resp;
         let status = resp.status();
-        let headers = resp.headers().clone();
+        let headers = std::mem::take(resp.headers_mut());
         Ok(UpstreamResponse {
             status,
             headers,

@@ -40,7 +40,15 @@ pub async fn answer(
         }
     };
     rec.upstream_wait += sent_at.elapsed();
-    let parsed: Value = serde_json::from_slice(&body).map_err(|e| {
+    // Pass-through answers are relayed as they are: only the fields Keyway
+    // reads (usage, error markers) are materialized, not the whole tree.
+    let bridged = !matches!(ctx, BridgeCtx::None);
+    let parsed: Result<Value, serde_json::Error> = if bridged {
+        serde_json::from_slice(&body)
+    } else {
+        serde_json::from_slice::<Summary<'_>>(&body).map(Summary::into_value)
+    };
+    let parsed = parsed.map_err(|e| {
         let snippet = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
         rec.log.upstream_error = Some(format!("response is not JSON ({e}): {snippet}"));
         ApiError::UpstreamFailed {
@@ -93,4 +101,31 @@ fn to_bytes(v: &Value) -> Result<Bytes, ApiError> {
     serde_json::to_vec(v)
         .map(Bytes::from)
         .map_err(|_| ApiError::Internal)
+}
+
+/// The top-level fields of a pass-through body that Keyway looks at.
+#[derive(serde::Deserialize)]
+struct Summary<'a> {
+    #[serde(borrow)]
+    usage: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    error: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    base_resp: Option<&'a serde_json::value::RawValue>,
+}
+
+impl Summary<'_> {
+    fn into_value(self) -> Value {
+        let mut m = serde_json::Map::new();
+        for (k, raw) in [
+            ("usage", self.usage),
+            ("error", self.error),
+            ("base_resp", self.base_resp),
+        ] {
+            if let Some(v) = raw.and_then(|r| serde_json::from_str::<Value>(r.get()).ok()) {
+                m.insert(k.to_owned(), v);
+            }
+        }
+        Value::Object(m)
+    }
 }

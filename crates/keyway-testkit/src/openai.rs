@@ -107,6 +107,12 @@ pub async fn respond(shared: Arc<Shared>, req: &Value) -> Response {
         }
         _ => {}
     }
+    if scenario == Scenario::EmbeddedError {
+        return sse::json(
+            StatusCode::OK,
+            &json!({"id":"","choices":null,"base_resp":{"status_code":1008,"status_msg":"insufficient balance"}}),
+        );
+    }
     if scenario == Scenario::Garbage && !stream {
         let mut r = axum::response::IntoResponse::into_response((
             StatusCode::OK,

@@ -33,6 +33,8 @@ pub enum Scenario {
     UsageInFinishChunk,
     /// `no-count-tokens` (Anthropic): count_tokens answers 404.
     NoCountTokens,
+    /// `embedded-error`: HTTP 200 whose body is an error (MiniMax `base_resp`).
+    EmbeddedError,
     /// `bench-stream-N`: N content chunks, precomputed, no delay.
     BenchStream(usize),
 }
@@ -72,6 +74,7 @@ impl Scenario {
             "minimax-think" => Scenario::MinimaxThink,
             "usage-in-finish-chunk" => Scenario::UsageInFinishChunk,
             "no-count-tokens" => Scenario::NoCountTokens,
+            "embedded-error" => Scenario::EmbeddedError,
             _ => Scenario::Ok,
         }
     }

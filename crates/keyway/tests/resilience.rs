@@ -49,6 +49,11 @@ fn config(fake: &FakeUpstream) -> String {
         ],
     );
     c += &auto(
+        "fo-embedded",
+        &[("flaky", "embedded-error", 0, 1), ("solid", "ok", 1, 1)],
+    );
+    c += "[[groups.routes]]\nalias = \"embedded\"\nprovider = \"solid\"\nmodel = \"embedded-error\"\n\n";
+    c += &auto(
         "no-fo-400",
         &[("flaky", "status-400", 0, 1), ("solid", "ok", 1, 1)],
     );
@@ -88,7 +93,7 @@ async fn start(fake: &FakeUpstream, extra: &[&str]) -> Gateway {
 async fn fails_over_on_5xx_429_and_timeouts_but_not_on_400() {
     let fake = FakeUpstream::start().await.expect("fake");
     let gw = start(&fake, &["--breaker-threshold", "100"]).await;
-    for alias in ["fo-500", "fo-429", "fo-timeout"] {
+    for alias in ["fo-500", "fo-429", "fo-timeout", "fo-embedded"] {
         let before = fake.requests().len();
         let (status, body) = call(&gw, alias, false).await;
         assert_eq!(status, 200, "{alias}: {body}");
@@ -105,6 +110,11 @@ async fn fails_over_on_5xx_429_and_timeouts_but_not_on_400() {
         vec!["k-flaky"],
         "a 400 goes straight back"
     );
+
+    // A 200 carrying an error is an upstream failure, not a success.
+    let (status, body) = call(&gw, "embedded", false).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("insufficient balance"), "{body}");
 
     // Each attempt has its own log row, tied by request id.
     let row = gw

@@ -43,7 +43,20 @@ pub fn router(state: SharedState, admin: Router) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(state);
-    public.merge(admin).fallback(not_found)
+    public
+        .merge(admin)
+        .fallback(not_found)
+        .layer(axum::middleware::map_response(ensure_request_id))
+}
+
+/// Every response carries `x-request-id`; the proxy sets its own, others get one here.
+async fn ensure_request_id(mut resp: Response) -> Response {
+    if !resp.headers().contains_key("x-request-id") {
+        if let Ok(v) = http::HeaderValue::from_str(&proxy::new_request_id()) {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+    }
+    resp
 }
 
 async fn chat(State(s): State<SharedState>, headers: HeaderMap, body: Body) -> Response {

@@ -314,3 +314,57 @@ mod flate2_free {
         !crc
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_metrics_and_unknown_paths() {
+    let fake = FakeUpstream::start().await.expect("fake");
+    let gw = Gateway::start(&standard_config(&fake)).await;
+    let r = client()
+        .get(gw.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("x-request-id").is_some());
+    assert_eq!(
+        client()
+            .get(gw.url("/readyz"))
+            .send()
+            .await
+            .expect("readyz")
+            .status(),
+        200
+    );
+    let r = client()
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(KEY)
+        .json(&chat("ok", false))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+    let m = client()
+        .get(gw.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(m.contains(r#"keyway_requests_total{group="team-a",route="ok",provider="fake-openai",status="200"} 1"#), "{m}");
+    assert!(m.contains("keyway_overhead_seconds_count 1"), "{m}");
+    assert!(m.contains(r#"direction="input"} 9"#), "{m}");
+    let r = client()
+        .post(gw.url("/v1/nope"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 404);
+    assert!(r.headers().get("x-request-id").is_some());
+    let v: Value = r.json().await.expect("json");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("unknown endpoint /v1/nope"));
+}

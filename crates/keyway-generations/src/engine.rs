@@ -505,23 +505,30 @@ pub async fn wait_for(
     done: impl Fn(&GenerationJob) -> bool,
 ) -> Result<GenerationJob, ApiError> {
     let until = Instant::now() + wait.min(state.config.max_wait);
+    let settled =
+        |j: &GenerationJob| Status::parse(&j.status).is_some_and(Status::is_final) || done(j);
     loop {
-        let final_ = Status::parse(&job.status).is_some_and(Status::is_final);
-        if final_ || done(&job) {
+        if settled(&job) {
             return Ok(job);
         }
+        // At most one upstream poll per pass, and per `get_cache` per job.
         if !state.local.polled_within(&job.id, state.config.get_cache) {
             job = refresh(state, &job.id).await.map_err(internal)?;
-            continue;
+            if settled(&job) {
+                return Ok(job);
+            }
         }
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Ok(job);
         }
-        tokio::time::sleep(left.min(state.config.get_cache / 2 + Duration::from_millis(1))).await;
-        if Instant::now() >= until {
-            return Ok(job);
+        let nap = (state.config.get_cache / 2).max(Duration::from_millis(10));
+        tokio::time::sleep(left.min(nap)).await;
+        if !state.local.polled_within(&job.id, state.config.get_cache) {
+            continue;
         }
+        // Another request or the poller polled meanwhile: read what it stored.
+        job = state.store.get_job(&job.id).await.map_err(internal)?;
     }
 }
 

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::request::from_value;
+use crate::request::{from_value, Modality};
 
 fn ctx(model: &str) -> Ctx<'_> {
     Ctx {

@@ -1,0 +1,210 @@
+"""Claude Code (the pinned `@anthropic-ai/claude-code` CLI) in headless mode
+through Keyway, configured exactly as the README's `.claude/settings.local.json`
+says, with CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1, a throwaway HOME, and
+every outside connection sent to a proxy that refuses and records it.
+
+Needs CLAUDE_BIN (set by run.sh) besides the suite's usual variables.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FAKE_TEXT
+from refusing_proxy import RefusingProxy
+
+CLAUDE_TIMEOUT = 240
+# The Anthropic fake's answer to a role:"system" message without the
+# mid-conversation-system beta (crates/keyway-testkit/src/anthropic.rs).
+STALE_FAKE_RULE = "requires the mid-conversation-system beta"
+
+
+@pytest.fixture(scope="module")
+def claude_bin() -> str:
+    path = os.environ.get("CLAUDE_BIN")
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail(f"CLAUDE_BIN={path!r} is not an executable Claude Code CLI (run.sh installs it)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def proxy():
+    p = RefusingProxy().start()
+    yield p
+    p.stop()
+
+
+def readme_settings(keyway_url: str, key: str, alias: str) -> dict:
+    """The README's `.claude/settings.local.json`, with every model set to one alias."""
+    return {
+        "env": {
+            "ANTHROPIC_BASE_URL": keyway_url,
+            "ANTHROPIC_AUTH_TOKEN": key,
+            "ANTHROPIC_MODEL": alias,
+            "ANTHROPIC_DEFAULT_OPUS_MODEL": alias,
+            "ANTHROPIC_DEFAULT_SONNET_MODEL": alias,
+            "ANTHROPIC_DEFAULT_HAIKU_MODEL": alias,
+        }
+    }
+
+
+class Run:
+    def __init__(self, proc: subprocess.CompletedProcess, result: dict | None, attempts: list, rows: list, debug: str):
+        self.proc = proc
+        self.result = result
+        self.attempts = attempts
+        self.rows = rows
+        self.debug = debug
+
+    def explain(self) -> str:
+        """Everything needed to see why a run failed."""
+        rows = [
+            {k: r.get(k) for k in ("endpoint", "alias", "stream", "status", "upstream_status", "error", "upstream_error")}
+            for r in self.rows
+        ]
+        return (
+            f"\n--- claude exit code: {self.proc.returncode}"
+            f"\n--- stdout:\n{self.proc.stdout[-4000:]}"
+            f"\n--- stderr:\n{self.proc.stderr[-4000:]}"
+            f"\n--- Keyway request log for this run:\n{json.dumps(rows, indent=1)}"
+            f"\n--- outside connections attempted: {self.attempts}"
+            f"\n--- claude debug log (tail):\n{self.debug[-6000:]}"
+        )
+
+
+def run_claude(
+    claude_bin, tmp_path: Path, proxy: RefusingProxy, admin, keyway_url, key, alias, prompt, extra_args=()
+) -> Run:
+    home = tmp_path / "home"
+    project = tmp_path / "project"
+    (project / ".claude").mkdir(parents=True)
+    home.mkdir()
+    settings = readme_settings(keyway_url, key, alias)
+    (project / ".claude" / "settings.local.json").write_text(json.dumps(settings, indent=2))
+    debug_file = tmp_path / "claude-debug.log"
+
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "TERM": "dumb",
+        "LANG": "C.UTF-8",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "HTTPS_PROXY": proxy.url,
+        "HTTP_PROXY": proxy.url,
+        "https_proxy": proxy.url,
+        "http_proxy": proxy.url,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
+    # The settings file is the only place the gateway settings come from.
+    assert not any(k.startswith("ANTHROPIC_") for k in env)
+    before = {r["id"] for r in admin.logs()}
+    proxy.taken()
+    proc = subprocess.run(
+        [claude_bin, "-p", prompt, "--output-format", "json", "--debug-file", str(debug_file), *extra_args],
+        cwd=project,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=CLAUDE_TIMEOUT,
+    )
+    time.sleep(1.0)  # request logs are written in batches
+    rows = [r for r in admin.logs() if r["id"] not in before]
+    rows.sort(key=lambda r: r["id"])
+    result = None
+    for line in reversed(proc.stdout.strip().splitlines()):
+        try:
+            candidate = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(candidate, dict) and candidate.get("type") == "result":
+            result = candidate
+            break
+    debug = debug_file.read_text(errors="replace") if debug_file.exists() else ""
+    return Run(proc, result, proxy.taken(), rows, debug)
+
+
+def check_common(run: Run, alias: str):
+    why = run.explain()
+    assert run.attempts == [], f"Claude Code tried to reach outside hosts: {run.attempts}{why}"
+    assert run.result is not None, f"no JSON result on stdout{why}"
+    if STALE_FAKE_RULE in str(run.result.get("result")):
+        pytest.xfail(
+            "fake upstream (testkit) still demands the mid-conversation-system beta for a role:system "
+            "message; Claude Code 2.1.332 treats that beta as GA and no longer sends it"
+        )
+    assert run.proc.returncode == 0, f"claude exited with {run.proc.returncode}{why}"
+    assert run.result.get("is_error") is False and run.result.get("subtype") == "success", f"result is an error{why}"
+    messages = [r for r in run.rows if r["endpoint"].startswith("/v1/messages") and "count_tokens" not in r["endpoint"]]
+    assert messages, f"no /v1/messages request reached Keyway{why}"
+    assert {r["alias"] for r in messages} == {alias}, f"requests went to other aliases{why}"
+    failed = [r for r in messages if r["status"] != 200]
+    assert not failed, f"Keyway answered errors to Claude Code{why}"
+    return messages
+
+
+def test_proxy_refuses_and_records():
+    """The guard itself: a CONNECT is refused with 403 and recorded."""
+    proxy = RefusingProxy().start()
+    try:
+        with socket.create_connection(proxy.server_address[:2], timeout=5) as s:
+            s.sendall(b"CONNECT api.anthropic.com:443 HTTP/1.1\r\nHost: api.anthropic.com:443\r\n\r\n")
+            reply = s.recv(1024)
+        assert reply.startswith(b"HTTP/1.1 403")
+        for _ in range(100):
+            if proxy.attempts:
+                break
+            time.sleep(0.02)
+        assert [a["request"] for a in proxy.taken()] == ["CONNECT api.anthropic.com:443 HTTP/1.1"]
+        assert proxy.taken() == []
+    finally:
+        proxy.stop()
+
+
+def test_a_prompt_on_anthropic_route(claude_bin, tmp_path, proxy, admin, keyway_url, key):
+    run = run_claude(claude_bin, tmp_path, proxy, admin, keyway_url, key, "claude-ok", "Reply with a greeting.")
+    check_common(run, "claude-ok")
+    assert run.result["result"].strip() == FAKE_TEXT, run.explain()
+
+
+def test_b_bash_tool_on_anthropic_route(claude_bin, tmp_path, proxy, admin, keyway_url, key):
+    run = run_claude(
+        claude_bin,
+        tmp_path,
+        proxy,
+        admin,
+        keyway_url,
+        key,
+        "claude-tools",
+        "Run `echo keyway-tool-ok` with Bash and tell me what it printed.",
+        ["--allowedTools", "Bash"],
+    )
+    messages = check_common(run, "claude-tools")
+    assert "keyway-tool-ok" in run.result["result"], run.explain()
+    assert run.result["result"].strip() == "The tool said: keyway-tool-ok", run.explain()
+    assert len(messages) >= 2, f"expected a tool turn and a final turn{run.explain()}"
+
+
+def test_c_bash_tool_with_thinking_on_openai_route(claude_bin, tmp_path, proxy, admin, keyway_url, key):
+    """DeepSeek-like upstream: reasoning_content + a tool call, and a 400 unless
+    the next request carries that reasoning_content back (bridge round trip)."""
+    run = run_claude(
+        claude_bin,
+        tmp_path,
+        proxy,
+        admin,
+        keyway_url,
+        key,
+        "reasoning-tools",
+        "Think, then run `echo keyway-tool-ok` with Bash and tell me what it printed.",
+        ["--allowedTools", "Bash"],
+    )
+    messages = check_common(run, "reasoning-tools")
+    assert run.result["result"].strip() == "The tool said: keyway-tool-ok", run.explain()
+    assert len(messages) >= 2, f"expected a tool turn and a final turn{run.explain()}"

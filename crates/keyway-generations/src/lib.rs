@@ -31,6 +31,8 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 
 pub use poller::spawn_poller;
+/// The HTTP client type `GenState` holds, re-exported so callers need no own dependency.
+pub use reqwest;
 pub use routes::router;
 
 /// What the generation API needs from the gateway: key checks, route

@@ -131,6 +131,17 @@ pub async fn create(
     apply(state, &mut job, &mut meta, progress, now);
     job.request = meta.to_value();
     state.store.insert_job(&job).await.map_err(internal)?;
+    // Token-billed vendors (OpenAI images, Ark) report tokens; the log keeps them.
+    if let Some(usage) = &meta.usage {
+        let tokens = |k: &str| {
+            usage
+                .get(k)
+                .or_else(|| usage.pointer(&format!("/upstream/{k}")))
+                .and_then(Value::as_i64)
+        };
+        log.row.input_tokens = tokens("input_tokens");
+        log.row.output_tokens = tokens("output_tokens").or_else(|| tokens("total_tokens"));
+    }
     if let Some(e) = &job.error {
         log.row.upstream_error = e.get("message").and_then(Value::as_str).map(str::to_string);
     }

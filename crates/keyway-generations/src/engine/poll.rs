@@ -75,7 +75,7 @@ pub async fn refresh(state: &GenState, id: &str) -> Result<GenerationJob, StoreE
             state,
             &provider.name,
             key.as_ref(),
-            provider.timeouts,
+            poll_timeouts(provider.timeouts),
             &call,
         )
         .await;
@@ -152,5 +152,16 @@ pub async fn wait_for(
         }
         // Another request or the poller polled meanwhile: read what it stored.
         job = state.store.get_job(&job.id).await.map_err(internal)?;
+    }
+}
+
+/// A status query is small and quick; a hung one must not hold a poller
+/// slot for the provider's whole first-byte budget (300 s by default).
+fn poll_timeouts(t: keyway_store::Timeouts) -> keyway_store::Timeouts {
+    const CAP_MS: u64 = 30_000;
+    keyway_store::Timeouts {
+        connect_ms: t.connect_ms.min(CAP_MS),
+        first_byte_ms: t.first_byte_ms.min(CAP_MS),
+        idle_ms: t.idle_ms.min(CAP_MS),
     }
 }

@@ -44,6 +44,14 @@ async fn openai_image_is_synchronous() {
     assert_eq!(seen.path, "/v1/images/generations");
     assert_eq!(seen.body["model"], "gpt-image-1");
     assert_eq!(seen.auth.as_deref(), Some("Bearer sk-vendor-test"));
+    let log = h.gw.logs.lock().unwrap()[0].clone();
+    assert_eq!((log.status, log.upstream_status), (200, Some(200)));
+    assert_eq!(
+        (log.input_tokens, log.output_tokens),
+        (Some(10), Some(4160))
+    );
+    assert_eq!(log.alias.as_deref(), Some("draw"));
+    assert_eq!(log.upstream_model.as_deref(), Some("gpt-image-1"));
     // The stored job answers the same on GET.
     let id = r.body["id"].as_str().unwrap();
     assert_eq!(
@@ -128,6 +136,20 @@ async fn ark_seedream_seedance_and_seed3d() {
     );
     assert_eq!(img.body["outputs"][0]["width"], 2048);
     assert_eq!(f.shared.last().body["size"], "2K");
+    // Outputs with a public URL redirect there.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let id = img.body["id"].as_str().unwrap();
+    let c = no_redirects
+        .get(format!("{}/v1/generations/{id}/content?index=0", h.base))
+        .bearer_auth(KEY_A)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(c.status(), 302);
+    assert_eq!(c.headers()["location"], "https://ark.example/img0.jpeg");
 
     let video = run_async(
         &h,

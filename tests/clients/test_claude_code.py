@@ -54,12 +54,26 @@ def readme_settings(keyway_url: str, key: str, alias: str) -> dict:
 
 
 class Run:
-    def __init__(self, proc: subprocess.CompletedProcess, result: dict | None, attempts: list, rows: list, debug: str):
+    def __init__(self, proc: subprocess.CompletedProcess, events: list[dict], attempts: list, rows: list, debug: str):
         self.proc = proc
-        self.result = result
+        self.events = events
+        results = [e for e in events if e.get("type") == "result"]
+        self.result = results[-1] if results else None
         self.attempts = attempts
         self.rows = rows
         self.debug = debug
+
+    def blocks(self, role: str) -> list[dict]:
+        """Content blocks of the `assistant` or `user` messages, in order."""
+        out = []
+        for e in self.events:
+            content = e.get("message", {}).get("content") if e.get("type") == role else None
+            if isinstance(content, list):
+                out.extend(content)
+        return out
+
+    def init(self) -> dict:
+        return next((e for e in self.events if e.get("type") == "system" and e.get("subtype") == "init"), {})
 
     def explain(self) -> str:
         """Everything needed to see why a run failed."""
@@ -106,7 +120,17 @@ def run_claude(
     before = {r["id"] for r in admin.logs()}
     proxy.taken()
     proc = subprocess.run(
-        [claude_bin, "-p", prompt, "--output-format", "json", "--debug-file", str(debug_file), *extra_args],
+        [
+            claude_bin,
+            "-p",
+            prompt,
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--debug-file",
+            str(debug_file),
+            *extra_args,
+        ],
         cwd=project,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -117,17 +141,16 @@ def run_claude(
     time.sleep(1.0)  # request logs are written in batches
     rows = [r for r in admin.logs() if r["id"] not in before]
     rows.sort(key=lambda r: r["id"])
-    result = None
-    for line in reversed(proc.stdout.strip().splitlines()):
+    events = []
+    for line in proc.stdout.splitlines():
         try:
-            candidate = json.loads(line)
+            event = json.loads(line)
         except ValueError:
             continue
-        if isinstance(candidate, dict) and candidate.get("type") == "result":
-            result = candidate
-            break
+        if isinstance(event, dict):
+            events.append(event)
     debug = debug_file.read_text(errors="replace") if debug_file.exists() else ""
-    return Run(proc, result, proxy.taken(), rows, debug)
+    return Run(proc, events, proxy.taken(), rows, debug)
 
 
 def check_common(run: Run, alias: str):
@@ -141,6 +164,7 @@ def check_common(run: Run, alias: str):
         )
     assert run.proc.returncode == 0, f"claude exited with {run.proc.returncode}{why}"
     assert run.result.get("is_error") is False and run.result.get("subtype") == "success", f"result is an error{why}"
+    assert run.init().get("model") == alias, f"the settings file's model was not used{why}"
     messages = [r for r in run.rows if r["endpoint"].startswith("/v1/messages") and "count_tokens" not in r["endpoint"]]
     assert messages, f"no /v1/messages request reached Keyway{why}"
     assert {r["alias"] for r in messages} == {alias}, f"requests went to other aliases{why}"
@@ -167,10 +191,27 @@ def test_proxy_refuses_and_records():
         proxy.stop()
 
 
+def check_bash_turn(run: Run):
+    """Claude Code asked for Bash, really ran it, sent the output back, and the model answered with it."""
+    why = run.explain()
+    uses = [b for b in run.blocks("assistant") if b.get("type") == "tool_use"]
+    assert [u.get("name") for u in uses] == ["Bash"], f"expected one Bash call{why}"
+    assert uses[0]["input"]["command"] == "echo keyway-tool-ok", why
+    results = [b for b in run.blocks("user") if b.get("type") == "tool_result"]
+    assert len(results) == 1 and results[0].get("tool_use_id") == uses[0].get("id"), f"no tool result for the call{why}"
+    output = results[0].get("content")
+    if isinstance(output, list):
+        output = "".join(p.get("text", "") for p in output)
+    assert str(output).strip() == "keyway-tool-ok", f"Bash output not sent back{why}"
+    assert "keyway-tool-ok" in run.result["result"], why
+    assert run.result["result"].strip() == "The tool said: keyway-tool-ok", why
+
+
 def test_a_prompt_on_anthropic_route(claude_bin, tmp_path, proxy, admin, keyway_url, key):
     run = run_claude(claude_bin, tmp_path, proxy, admin, keyway_url, key, "claude-ok", "Reply with a greeting.")
-    check_common(run, "claude-ok")
+    messages = check_common(run, "claude-ok")
     assert run.result["result"].strip() == FAKE_TEXT, run.explain()
+    assert len(messages) == 1, f"one prompt, one request{run.explain()}"
 
 
 def test_b_bash_tool_on_anthropic_route(claude_bin, tmp_path, proxy, admin, keyway_url, key):
@@ -186,9 +227,8 @@ def test_b_bash_tool_on_anthropic_route(claude_bin, tmp_path, proxy, admin, keyw
         ["--allowedTools", "Bash"],
     )
     messages = check_common(run, "claude-tools")
-    assert "keyway-tool-ok" in run.result["result"], run.explain()
-    assert run.result["result"].strip() == "The tool said: keyway-tool-ok", run.explain()
-    assert len(messages) >= 2, f"expected a tool turn and a final turn{run.explain()}"
+    check_bash_turn(run)
+    assert len(messages) == 2, f"expected a tool turn and a final turn{run.explain()}"
 
 
 def test_c_bash_tool_with_thinking_on_openai_route(claude_bin, tmp_path, proxy, admin, keyway_url, key):
@@ -206,5 +246,9 @@ def test_c_bash_tool_with_thinking_on_openai_route(claude_bin, tmp_path, proxy, 
         ["--allowedTools", "Bash"],
     )
     messages = check_common(run, "reasoning-tools")
-    assert run.result["result"].strip() == "The tool said: keyway-tool-ok", run.explain()
-    assert len(messages) >= 2, f"expected a tool turn and a final turn{run.explain()}"
+    thinking = [b for b in run.blocks("assistant") if b.get("type") == "thinking"]
+    assert thinking, f"reasoning_content did not come back as a thinking block{run.explain()}"
+    assert thinking[0].get("thinking") == "Let me think about this.", run.explain()
+    assert thinking[0].get("signature"), f"thinking block without a signature{run.explain()}"
+    check_bash_turn(run)
+    assert len(messages) == 2, f"expected a tool turn and a final turn{run.explain()}"

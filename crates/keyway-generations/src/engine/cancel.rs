@@ -3,7 +3,7 @@
 use keyway_store::GenerationJob;
 
 use super::{call_upstream, internal, load, now_ms, provider_of, Caller};
-use crate::adapters::{self, Ctx, Kind, Task};
+use crate::adapters::{self, Ctx, ErrorKind, Kind, Task};
 use crate::error::ApiError;
 use crate::job::{Meta, Status};
 use crate::GenState;
@@ -54,7 +54,14 @@ pub async fn cancel(state: &GenState, caller: Caller, id: &str) -> Result<Genera
     )
     .await
     .map_err(|e| ApiError::from_exec(&e))?;
-    adapters::parse_cancel(&reply).map_err(|e| ApiError::from_vendor(&provider.name, &e))?;
+    adapters::parse_cancel(&reply).map_err(|e| match e.kind {
+        // Vendors cancel only queued tasks; a refusal means "too late".
+        ErrorKind::InvalidRequest => ApiError::NotCancelable(format!(
+            "upstream {} refused to cancel: {}",
+            provider.name, e.message
+        )),
+        _ => ApiError::from_vendor(&provider.name, &e),
+    })?;
     let now = now_ms();
     job.status = Status::Canceled.as_str().to_string();
     job.updated_at = now;

@@ -320,6 +320,30 @@ async fn cancel_where_the_vendor_allows() {
         );
     }
     assert_eq!(ark.shared.last().method, "DELETE");
+    // Ark cancels queued tasks only: once running, the vendor's refusal is a 409.
+    let r = h
+        .post(
+            KEY_A,
+            "/v1/generations",
+            &json!({"model": "seedance", "prompt": "x"}),
+            None,
+        )
+        .await;
+    let id = r.body["id"].as_str().unwrap();
+    h.get_until(id, "running").await;
+    let late = h
+        .post(
+            KEY_A,
+            &format!("/v1/generations/{id}/cancel"),
+            &json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(late.status, 409, "{}", late.body);
+    assert!(late.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("only queued tasks"));
     assert_eq!(ds.shared.last().path.rsplit('/').next(), Some("cancel"));
     let r = h
         .post(

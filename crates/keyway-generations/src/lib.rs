@@ -10,6 +10,10 @@
 //! - `exec` — the one HTTP executor for an adapter's `Call`;
 //! - `engine` — submit / refresh / cancel against the store;
 //! - `routes`, `shim`, `poller` — the HTTP surface and the background loop.
+//!
+//! Mounting (in the server): build one `GenState::new(store, gateway, client)`,
+//! merge `router(state.clone())` into the public router, and keep the
+//! `spawn_poller(state)` handle to abort at shutdown before closing the store.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 

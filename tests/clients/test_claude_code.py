@@ -18,7 +18,8 @@ import pytest
 from conftest import FAKE_TEXT
 from refusing_proxy import RefusingProxy
 
-CLAUDE_TIMEOUT = 240
+# A healthy run takes a few seconds; a failing one retries with backoff for minutes.
+CLAUDE_TIMEOUT = 120
 # The Anthropic fake's answer to a role:"system" message without the
 # mid-conversation-system beta (crates/keyway-testkit/src/anthropic.rs).
 STALE_FAKE_RULE = "requires the mid-conversation-system beta"
@@ -119,25 +120,26 @@ def run_claude(
     assert not any(k.startswith("ANTHROPIC_") for k in env)
     before = {r["id"] for r in admin.logs()}
     proxy.taken()
-    proc = subprocess.run(
-        [
-            claude_bin,
-            "-p",
-            prompt,
-            "--output-format",
-            "stream-json",
-            "--verbose",
-            "--debug-file",
-            str(debug_file),
-            *extra_args,
-        ],
-        cwd=project,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=CLAUDE_TIMEOUT,
-    )
+    argv = [
+        claude_bin,
+        "-p",
+        prompt,
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--debug-file",
+        str(debug_file),
+        *extra_args,
+    ]
+    try:
+        proc = subprocess.run(
+            argv, cwd=project, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=CLAUDE_TIMEOUT
+        )
+    except subprocess.TimeoutExpired as e:
+        # Still report what happened: the request log, proxy attempts and debug log say why.
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+        proc = subprocess.CompletedProcess(argv, returncode=-1, stdout=out, stderr=err + f"\n[timed out after {CLAUDE_TIMEOUT}s]")
     time.sleep(1.0)  # request logs are written in batches
     rows = [r for r in admin.logs() if r["id"] not in before]
     rows.sort(key=lambda r: r["id"])

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body;
 pub mod error;
 mod gateway_ops;
+pub mod generations;
 pub mod logs;
 pub mod metrics;
 pub mod proxy;
@@ -27,8 +28,17 @@ pub use gateway_ops::Ops;
 use proxy::Operation;
 use state::SharedState;
 
-/// The public API, health, metrics; `admin` is merged in as given.
-pub fn router(state: SharedState, admin: Router) -> Router {
+/// The generations API's state, backed by this gateway.
+pub fn generations_state(state: &SharedState) -> keyway_generations::GenState {
+    keyway_generations::GenState::new(
+        state.store.clone(),
+        Arc::new(generations::Gateway(state.clone())),
+        keyway_generations::reqwest::Client::new(),
+    )
+}
+
+/// The public API, generations, health, metrics; `admin` is merged in as given.
+pub fn router(state: SharedState, admin: Router, gen: keyway_generations::GenState) -> Router {
     let public = Router::new()
         .route("/v1/chat/completions", post(chat))
         .route("/v1/messages", post(messages))
@@ -44,6 +54,7 @@ pub fn router(state: SharedState, admin: Router) -> Router {
         .route("/metrics", get(metrics))
         .with_state(state);
     public
+        .merge(keyway_generations::router(gen))
         .merge(admin)
         .fallback(not_found)
         .layer(axum::middleware::map_response(ensure_request_id))

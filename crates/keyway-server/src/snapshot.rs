@@ -85,6 +85,8 @@ pub struct RouteEntry {
     pub enabled: bool,
     pub bridge: bool,
     pub candidates: Vec<CandidateEntry>,
+    /// Upstream path for `custom` generation routes.
+    pub generation_path: Option<String>,
     pub created_at: Millis,
 }
 
@@ -157,6 +159,7 @@ impl Snapshot {
                     enabled: r.enabled,
                     bridge: r.bridge,
                     candidates,
+                    generation_path: r.generation_path,
                     created_at: r.created_at,
                 }),
             );

@@ -81,7 +81,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_base_url: public_url.clone(),
     });
     let retention = keyway_admin::spawn_retention_task(store.clone());
-    let app = keyway_server::router(state.clone(), admin);
+    let gen = keyway_server::generations_state(&state);
+    let poller = keyway_generations_poller(gen.clone());
+    let app = keyway_server::router(state.clone(), admin, gen);
 
     // Register signal handlers before announcing the address, so a SIGTERM
     // sent right after start-up is a graceful stop rather than a kill.
@@ -122,6 +124,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     reloader.abort();
     retention.abort();
+    poller.abort();
     drop(state);
     log_writer.flush_and_stop().await;
     store.close().await;
@@ -211,4 +214,9 @@ fn spawn_sighup_reload(path: std::path::PathBuf, store: Arc<dyn keyway_store::St
             }
         }
     });
+}
+
+/// Background polling of asynchronous generation jobs (resumes unfinished ones).
+fn keyway_generations_poller(gen: keyway_generations::GenState) -> tokio::task::JoinHandle<()> {
+    keyway_generations::spawn_poller(gen)
 }

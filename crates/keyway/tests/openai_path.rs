@@ -368,3 +368,40 @@ async fn health_metrics_and_unknown_paths() {
         .unwrap_or("")
         .contains("unknown endpoint /v1/nope"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generations_are_mounted_behind_client_keys() {
+    let fake = FakeUpstream::start().await.expect("fake");
+    let gw = Gateway::start(&standard_config(&fake)).await;
+    let body = json!({"model": "nope", "prompt": "a red fox"});
+    let r = client()
+        .post(gw.url("/v1/generations"))
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 401);
+    let r = client()
+        .post(gw.url("/v1/generations"))
+        .bearer_auth(KEY)
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 404);
+    let v: Value = r.json().await.expect("json");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("model 'nope' not found"),
+        "{v}"
+    );
+    let r = client()
+        .get(gw.url("/v1/generations/gen_unknown"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 404);
+}

@@ -148,7 +148,7 @@ fn row(ctx: &Ctx, l: &LogView) -> Markup {
             td.nowrap { (when(Some(l.ts))) br; span.muted.small title=(ctx.t("request id", "请求 ID")) { (l.request_id) } }
             td { (l.group_name.as_deref().unwrap_or("—")) br; span.muted.small { (l.key_name.as_deref().unwrap_or("—")) } }
             td { code.alias { (l.alias.as_deref().unwrap_or("—")) } br;
-                span.muted.small { (l.client_protocol) @if l.stream { " · stream" } @if l.attempt > 0 { " · " (ctx.t("attempt", "尝试")) " " (l.attempt + 1) } } }
+                span.muted.small { (l.client_protocol) @if l.stream { " · stream" } @if l.attempt > 1 { " · " (ctx.t("attempt", "尝试")) " " (l.attempt) } } }
             td { (l.provider.as_deref().unwrap_or("—")) br; span.muted.small { (l.upstream_model.as_deref().unwrap_or("")) } }
             td { (status_badge(l.status)) @if l.client_disconnected { " " (badge("warn", ctx.t("client left", "客户端断开"))) } }
             td { @match l.upstream_status { Some(u) => (status_badge(u)), None => span.muted { "—" } } }

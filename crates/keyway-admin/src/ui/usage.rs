@@ -102,13 +102,13 @@ pub async fn usage_page(
         .map(|i| first + i * bucket)
         .take_while(|x| *x <= now)
         .collect();
-    let by_group = |r: &UsageRow| r.group_name.clone().unwrap_or_else(|| "—".into());
-    let by_route = |r: &UsageRow| {
-        format!(
-            "{}/{}",
-            r.group_name.as_deref().unwrap_or("—"),
-            r.alias.as_deref().unwrap_or("—")
-        )
+    // Requests refused before a group was known (bad key, bad body) have none.
+    let none = ctx.t("(no group)", "(无分组)");
+    let by_group = |r: &UsageRow| r.group_name.clone().unwrap_or_else(|| none.into());
+    let by_route = |r: &UsageRow| match (&r.group_name, &r.alias) {
+        (Some(g), Some(a)) => format!("{g}/{a}"),
+        (Some(g), None) => g.clone(),
+        (None, _) => none.to_owned(),
     };
     let rows = &report.rows;
     let total_req: i64 = rows.iter().map(|r| r.requests).sum();

@@ -273,3 +273,25 @@ def test_d_cut_stream_recovers_without_stream(claude_bin, tmp_path, proxy, admin
     assert [r["stream"] for r in messages] == [True, False], f"expected a broken stream, then one non-stream retry{why}"
     assert messages[0]["error"], f"the broken stream was not recorded as an error{why}"
     assert messages[1]["status"] == 200, why
+
+
+@pytest.mark.parametrize(
+    "alias",
+    ["claude-ok", "claude-no-count", "reasoning-tools"],
+    ids=["forwarded", "upstream-lacks-it", "openai-route"],
+)
+def test_e_count_tokens(claude_bin, tmp_path, proxy, admin, keyway_url, key, alias):
+    """`/context` makes Claude Code count tokens (~25 parallel count_tokens
+    calls): forwarded to an Anthropic upstream, counted locally when the
+    upstream lacks the endpoint or speaks OpenAI. A failed count would show
+    up as a non-200 row (Claude Code itself falls back silently)."""
+    run = run_claude(claude_bin, tmp_path, proxy, admin, keyway_url, key, alias, "/context")
+    why = run.explain()
+    assert run.attempts == [], f"Claude Code tried to reach outside hosts: {run.attempts}{why}"
+    assert run.result is not None and run.result.get("is_error") is False, f"no successful result{why}"
+    assert "Context Usage" in run.result["result"], why
+    counts = [r for r in run.rows if r["endpoint"].startswith("/v1/messages/count_tokens")]
+    assert len(counts) >= 5, f"expected many count_tokens calls{why}"
+    assert {r["alias"] for r in counts} == {alias}, why
+    assert all(r["status"] == 200 for r in counts), f"count_tokens failed{why}"
+    assert len(counts) == len(run.rows), f"/context should only count tokens{why}"

@@ -58,7 +58,7 @@ pub async fn providers_page(ctx: Ctx, State(s): State<AppState>) -> PageResult {
                                 td {
                                     @match h {
                                         Some(h) => {
-                                            (badge(match h.state.as_str() { "closed" => "ok", "half-open" => "warn", _ => "off" }, &h.state))
+                                            span title={ "circuit: " (h.state) } { (health_badge(&ctx, &h.state)) }
                                             " " span.muted.small { "✓" (h.total_successes) " ✗" (h.total_failures) }
                                             @if let Some(err) = &h.last_error {
                                                 details.small { summary { (ctx.t("last error", "最近错误")) " " (when(h.last_failure_at)) } pre.err { (err) } }
@@ -136,5 +136,15 @@ fn edit_form(ctx: &Ctx, p: &Provider) -> Markup {
                 input name="api_key" type="password" autocomplete="off"; }
             div.wide { button.btn.primary type="submit" { (ctx.t("Save", "保存")) } span.form-error {} }
         }
+    }
+}
+
+/// The breaker state in words an operator reads at a glance.
+fn health_badge(ctx: &Ctx, state: &str) -> Markup {
+    match state {
+        "closed" => badge("ok", ctx.t("healthy", "正常")),
+        "half-open" => badge("warn", ctx.t("probing", "探测中")),
+        "open" => badge("off", ctx.t("circuit open", "已熔断")),
+        other => badge("warn", other),
     }
 }

@@ -78,6 +78,10 @@ async fn pages_render_with_data_and_secrets_stay_hidden() {
     assert_eq!(st, 200);
     assert!(html.contains("deepseek-main") && html.contains("sk-…abcd"));
     assert!(
+        html.contains("circuit open") && html.contains("connection refused"),
+        "health shown"
+    );
+    assert!(
         !html.contains("sk-test-1234567890abcd"),
         "provider key leaked"
     );

@@ -262,3 +262,36 @@ async fn exchange(
     }
     Ok((ttfb.unwrap_or(total), total))
 }
+
+/// One request on a fresh connection (set-up calls and probes): status and body.
+pub async fn once(
+    addr: SocketAddr,
+    method: Method,
+    tpl: &Template,
+) -> Result<(u16, Bytes), String> {
+    let mut s = connect(addr).await?;
+    s.ready().await.map_err(|e| format!("connection: {e}"))?;
+    let mut req = Request::new(Full::new(tpl.body.clone()));
+    *req.method_mut() = method;
+    *req.uri_mut() = tpl.path.parse().map_err(|e| format!("path: {e}"))?;
+    let h = req.headers_mut();
+    h.insert(http::header::HOST, HeaderValue::from_static("127.0.0.1"));
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    for (k, v) in &tpl.headers {
+        h.insert(k.clone(), v.clone());
+    }
+    let resp = tokio::time::timeout(Duration::from_secs(30), s.send_request(req))
+        .await
+        .map_err(|_| "timeout".to_owned())?
+        .map_err(|e| format!("send: {e}"))?;
+    let status = resp.status().as_u16();
+    let body = tokio::time::timeout(Duration::from_secs(30), resp.into_body().collect())
+        .await
+        .map_err(|_| "timeout reading body".to_owned())?
+        .map_err(|e| format!("body: {e}"))?
+        .to_bytes();
+    Ok((status, body))
+}

@@ -171,24 +171,22 @@ async fn bench(args: Args, pinned: bool) -> anyhow::Result<()> {
     };
     let mut notes = Vec::new();
     let mut servers: Vec<Server> = Vec::new();
-    let mut targets = vec![Target {
-        name: "direct".into(),
-        addr: fake.addr,
-        pid: None,
-        models: Models::upstream(args.chunks),
-        key: None,
-        scenarios: Scenario::ALL.to_vec(),
-    }];
+    let mut targets = vec![Target::new(
+        "direct",
+        fake.addr,
+        None,
+        Models::upstream(args.chunks),
+        None,
+    )];
     if nginx::available() {
         let n = nginx::start(fake.addr, pin.server).await?;
-        targets.push(Target {
-            name: "nginx".into(),
-            addr: n.addr,
-            pid: Some(n.pid),
-            models: Models::upstream(args.chunks),
-            key: None,
-            scenarios: Scenario::ALL.to_vec(),
-        });
+        targets.push(Target::new(
+            "nginx",
+            n.addr,
+            Some(n.pid),
+            Models::upstream(args.chunks),
+            None,
+        ));
         servers.push(n);
     } else {
         notes.push(format!(
@@ -196,14 +194,13 @@ async fn bench(args: Args, pinned: bool) -> anyhow::Result<()> {
             nginx::HOW_TO_INSTALL
         ));
     }
-    targets.push(Target {
-        name: "keyway".into(),
-        addr: kw.addr,
-        pid: Some(kw.pid),
-        models: kw_models,
-        key: Some(keyway::bench_key()),
-        scenarios: Scenario::ALL.to_vec(),
-    });
+    targets.push(Target::new(
+        "keyway",
+        kw.addr,
+        Some(kw.pid),
+        kw_models,
+        Some(keyway::bench_key()),
+    ));
 
     let dir = out_dir(&args);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -222,7 +219,7 @@ async fn bench(args: Args, pinned: bool) -> anyhow::Result<()> {
     }
 
     if !args.no_peers {
-        for started in peers::start_all(&fake, pin.server, &mut notes).await {
+        for started in peers::start_all(&fake, args.chunks, pin.server, &mut notes).await {
             targets.push(started.target);
             servers.push(started.server);
         }
@@ -312,14 +309,7 @@ async fn streams_mode(args: &Args, targets: &[Target], n: usize, slow_model: &st
         modes::STREAMS_HEADER
     );
     for t in targets {
-        let mut t = Target {
-            name: t.name.clone(),
-            addr: t.addr,
-            pid: t.pid,
-            models: t.models.clone(),
-            key: t.key.clone(),
-            scenarios: t.scenarios.clone(),
-        };
+        let mut t = Target::new(&t.name, t.addr, t.pid, t.models.clone(), t.key.clone());
         t.models.stream = if t.name == "keyway" {
             keyway::ALIASES.slow.into()
         } else {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::load::{self, Mode, Outcome, Spec};
 use crate::procstat;
 use crate::run::Target;
-use crate::scenario::{template, Scenario};
+use crate::scenario::Scenario;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
@@ -56,11 +56,7 @@ pub async fn streams(target: &Target, n: usize, secs: u64) -> String {
         mode: Mode::Saturate,
         connections: n,
         duration: Duration::from_secs(secs),
-        templates: Arc::new(vec![template(
-            Scenario::Stream,
-            &target.models,
-            target.key.as_deref(),
-        )]),
+        templates: Arc::new(vec![target.template(Scenario::Stream)]),
         timeout: Duration::from_secs(120),
     };
     let (out, samples) = sampled(target, &spec, Duration::from_secs(1)).await;
@@ -90,10 +86,7 @@ pub const STREAMS_HEADER: &str = "| target | concurrent | streams done | errors 
 
 /// A soak at `rate` req/s over all four scenarios; RSS every 10 s.
 pub async fn soak(target: &Target, rate: f64, connections: usize, secs: u64) -> String {
-    let templates = Scenario::ALL
-        .iter()
-        .map(|&s| template(s, &target.models, target.key.as_deref()))
-        .collect();
+    let templates = Scenario::ALL.iter().map(|&s| target.template(s)).collect();
     let spec = Spec {
         mode: Mode::Rate(rate),
         connections,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::hist::Summary;
+use crate::load::Template;
 use crate::load::{self, Mode, Spec};
 use crate::procstat;
 use crate::scenario::{template, Models, Scenario};
@@ -19,6 +20,38 @@ pub struct Target {
     pub models: Models,
     pub key: Option<String>,
     pub scenarios: Vec<Scenario>,
+    /// Extra request headers for one scenario (peers' routing headers).
+    pub headers: Vec<(Scenario, http::HeaderName, http::HeaderValue)>,
+}
+
+impl Target {
+    pub fn new(
+        name: &str,
+        addr: SocketAddr,
+        pid: Option<u32>,
+        models: Models,
+        key: Option<String>,
+    ) -> Target {
+        Target {
+            name: name.to_owned(),
+            addr,
+            pid,
+            models,
+            key,
+            scenarios: Scenario::ALL.to_vec(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The request this target gets for scenario `s`.
+    pub fn template(&self, s: Scenario) -> Template {
+        let mut t = template(s, &self.models, self.key.as_deref());
+        for (_, k, v) in self.headers.iter().filter(|(hs, _, _)| *hs == s) {
+            t.headers.retain(|(have, _)| have != k);
+            t.headers.push((k.clone(), v.clone()));
+        }
+        t
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,7 +110,7 @@ pub async fn measure(
         },
         connections: plan.connections,
         duration,
-        templates: Arc::new(vec![template(s, &target.models, target.key.as_deref())]),
+        templates: Arc::new(vec![target.template(s)]),
         timeout: plan.timeout,
     };
     let cpu_before = target.pid.map(procstat::cpu_seconds);

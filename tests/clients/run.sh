@@ -111,6 +111,9 @@ wait_line "$scratch/keyway.log" 'Press Ctrl-C to stop' "$keyway_pid" >/dev/null
 keyway_url="$(grep -m1 -E '^ *Listening on' "$scratch/keyway.log" | awk '{print $NF}')"
 echo "keyway at $keyway_url"
 
+# Nothing from the caller's environment may steer the clients: SDKs read
+# ANTHROPIC_*/OPENAI_* variables and proxies when an argument is missing.
+while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(ANTHROPIC_|OPENAI_|CLAUDE_|CLAUDECODE)|^(https?|all|no)_proxy$|^(HTTPS?|ALL|NO)_PROXY$' || true)
 export KEYWAY_URL="$keyway_url"
 export KEYWAY_KEY="db_sk_clients_suite_0123456789abcdefghijk"
 export KEYWAY_OTHER_KEY="db_sk_clients_others_0123456789abcdefghij"

@@ -242,10 +242,11 @@
     ev.preventDefault();
     if (btn.dataset.confirm && !confirm(btn.dataset.confirm)) return;
     let body = btn.dataset.body ? JSON.parse(btn.dataset.body) : undefined;
-    if (btn.dataset.promptSecret) {
-      const v = prompt(btn.dataset.prompt || "");
+    const field = btn.dataset.promptField || btn.dataset.promptSecret;
+    if (field) {
+      const v = prompt(btn.dataset.prompt || "", btn.dataset.promptValue || "");
       if (!v) return;
-      body = { [btn.dataset.promptSecret]: v };
+      body = { [field]: v };
     }
     if (btn.dataset.promptDate) {
       const v = prompt(btn.dataset.prompt || "", "");

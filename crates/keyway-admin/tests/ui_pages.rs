@@ -144,3 +144,49 @@ async fn assets_are_compiled_in_and_public() {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("login-form"));
 }
+
+#[tokio::test]
+async fn config_managed_objects_are_shown_read_only() {
+    let s = start().await;
+    let g = s.store.create_group("from-config", true).await.unwrap();
+    let p = s.provider("p").await;
+    s.store
+        .create_route(keyway_store::RouteInput {
+            group_id: g.id,
+            alias: "cfg-route".into(),
+            mode: keyway_store::RouteMode::Direct,
+            enabled: true,
+            bridge: true,
+            candidates: vec![keyway_store::Candidate {
+                provider_id: p,
+                model: "m".into(),
+                priority: 0,
+                weight: 1,
+            }],
+            generation_path: None,
+            managed_by_config: true,
+        })
+        .await
+        .unwrap();
+    let c = common::token_client();
+    let (st, html) = get(&c, s.url(&format!("/admin/groups/{}", g.id)), None).await;
+    assert_eq!(st, 200);
+    assert!(html.contains("badge managed"), "config note shown");
+    assert!(html.contains("read-only here"));
+    assert!(
+        html.contains("cfg-route") && html.contains("E2E Test"),
+        "managed routes can still be tested"
+    );
+    assert!(
+        !html.contains("data-method=\"DELETE\""),
+        "no delete for config-managed objects"
+    );
+    assert!(
+        !html.contains("edit-route-"),
+        "no edit form for config-managed routes"
+    );
+    assert!(
+        !html.contains("Rename"),
+        "a config-managed group cannot be renamed"
+    );
+}

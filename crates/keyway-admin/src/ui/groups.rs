@@ -89,7 +89,13 @@ pub async fn group_page(ctx: Ctx, State(s): State<AppState>, PathId(id): PathId)
     let body = html! {
         div.page-head {
             p.crumb { a href="/admin/groups" { (ctx.t("Groups", "分组")) } " / " }
-            h1 { (group.name) " " @if group.managed_by_config { (managed_note(&ctx)) } }
+            h1 { (group.name) " "
+                @if group.managed_by_config { (managed_note(&ctx)) } @else {
+                    button.btn.small data-api={ "/admin/api/groups/" (id) } data-method="PATCH" data-then="reload"
+                        data-prompt-field="name" data-prompt-value=(group.name) data-prompt=(ctx.t("New group name", "新的分组名称")) {
+                        (ctx.t("Rename", "重命名")) }
+                }
+            }
         }
         section.card #routes {
             div.card-head {

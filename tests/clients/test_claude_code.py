@@ -92,6 +92,19 @@ class Run:
         )
 
 
+def settled_rows(admin, before: set, timeout: float = 10.0) -> list[dict]:
+    """New request-log rows, once their number stops growing (logs are written in batches)."""
+    deadline = time.monotonic() + timeout
+    rows: list[dict] = []
+    stable = 0
+    while time.monotonic() < deadline and stable < 4:
+        time.sleep(0.2)
+        fresh = [r for r in admin.logs() if r["id"] not in before]
+        stable = stable + 1 if fresh and len(fresh) == len(rows) else 0
+        rows = fresh
+    return rows
+
+
 def run_claude(
     claude_bin, tmp_path: Path, proxy: RefusingProxy, admin, keyway_url, key, alias, prompt, extra_args=()
 ) -> Run:
@@ -140,8 +153,7 @@ def run_claude(
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
         err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
         proc = subprocess.CompletedProcess(argv, returncode=-1, stdout=out, stderr=err + f"\n[timed out after {CLAUDE_TIMEOUT}s]")
-    time.sleep(1.0)  # request logs are written in batches
-    rows = [r for r in admin.logs() if r["id"] not in before]
+    rows = settled_rows(admin, before)
     rows.sort(key=lambda r: r["id"])
     events = []
     for line in proc.stdout.splitlines():

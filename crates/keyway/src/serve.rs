@@ -103,11 +103,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut stop_for_grace = stop_rx.clone();
-    let server =
-        axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        });
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
     let grace = Duration::from_secs(args.shutdown_grace);
     let server = tokio::spawn(async move { server.await });
     tokio::pin!(server);

@@ -292,6 +292,7 @@ async fn the_same_path_works_on_postgresql() {
         .wait_log(|r| r["alias"] == "ok" && r["stream"] == true)
         .await;
     assert_eq!(row["input_tokens"], 9, "prompt tokens minus the 2 cached");
+    assert_eq!(row["cache_read_tokens"], 2);
     assert_eq!(gw.stop().await, Some(0));
 
     // Same database, a different master key: refused with a message saying why.

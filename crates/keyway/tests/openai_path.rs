@@ -200,6 +200,7 @@ async fn stream_usage_is_logged_and_passed_when_asked() {
         .wait_log(|r| r["alias"] == "ok" && r["stream"] == true)
         .await;
     assert_eq!(row["input_tokens"], 9, "prompt tokens minus the 2 cached");
+    assert_eq!(row["cache_read_tokens"], 2);
     assert_eq!(row["output_tokens"], 7);
     assert_eq!(row["upstream_status"], 200);
     assert_eq!(row["provider"], "fake-openai");
@@ -219,6 +220,7 @@ async fn stream_usage_is_logged_and_passed_when_asked() {
         .expect("text");
     let row = gw.wait_log(|r| r["alias"] == "usage-finish").await;
     assert_eq!(row["input_tokens"], 9, "prompt tokens minus the 2 cached");
+    assert_eq!(row["cache_read_tokens"], 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,6 +238,7 @@ async fn non_stream_usage_is_logged() {
     let row = gw.wait_log(|r| r["alias"] == "ok").await;
     assert_eq!(row["status"], 200);
     assert_eq!(row["input_tokens"], 9, "prompt tokens minus the 2 cached");
+    assert_eq!(row["cache_read_tokens"], 2);
     assert_eq!(row["output_tokens"], 7);
     assert_eq!(row["client_protocol"], "openai");
     assert_eq!(row["stream"], false);

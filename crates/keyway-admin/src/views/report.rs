@@ -28,6 +28,10 @@ pub struct LogView {
     pub ttfb_ms: Option<i64>,
     pub input_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
+    /// Prompt tokens read from the upstream's cache (not included in `input_tokens`).
+    pub cache_read_tokens: Option<i64>,
+    /// Prompt tokens written to the upstream's cache.
+    pub cache_creation_tokens: Option<i64>,
     pub client_disconnected: bool,
 }
 
@@ -56,6 +60,8 @@ impl LogView {
             ttfb_ms: l.ttfb_ms,
             input_tokens: l.input_tokens,
             output_tokens: l.output_tokens,
+            cache_read_tokens: l.cache_read_tokens,
+            cache_creation_tokens: l.cache_creation_tokens,
             client_disconnected: l.client_disconnected,
         }
     }

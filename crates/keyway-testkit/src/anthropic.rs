@@ -1,6 +1,6 @@
 //! The Anthropic Messages side of the fake (protocols.md §2), strict the way
-//! the real API is: thinking blocks must carry a genuine signature, and a
-//! `role:"system"` message inside `messages` needs the mid-conversation beta.
+//! the real API is: thinking blocks must carry a genuine signature, and the
+//! beta-gated `context_management` field needs its `anthropic-beta` value.
 
 use std::sync::Arc;
 
@@ -35,14 +35,15 @@ fn validate(headers: &HeaderMap, req: &Value) -> Option<Response> {
         .get("anthropic-beta")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    // A beta-gated field (Claude Code sends it with its beta): proves `anthropic-beta` reaches us.
+    if req.get("context_management").is_some() && !betas.contains("context-management-2025-06-27") {
+        return Some(error(
+            400,
+            "invalid_request_error",
+            "context_management: requires the context-management-2025-06-27 beta",
+        ));
+    }
     for m in req["messages"].as_array().into_iter().flatten() {
-        if m["role"] == "system" && !betas.contains("mid-conversation-system") {
-            return Some(error(
-                400,
-                "invalid_request_error",
-                "messages: role 'system' requires the mid-conversation-system beta",
-            ));
-        }
         for b in m["content"].as_array().into_iter().flatten() {
             if b["type"] == "thinking" && b["signature"].as_str() != Some(GENUINE_SIGNATURE) {
                 return Some(error(

@@ -14,7 +14,7 @@ async fn messages(gw: &Gateway, body: &Value) -> reqwest::Response {
         .header("anthropic-version", "2023-06-01")
         .header(
             "anthropic-beta",
-            "claude-code-20250219,mid-conversation-system-2026-04-07",
+            "claude-code-20250219,context-management-2025-06-27",
         )
         .header("anthropic-dangerous-direct-browser-access", "true")
         .header("x-claude-code-session-id", "sess-1")
@@ -29,7 +29,9 @@ async fn passthrough_forwards_the_right_headers_and_keeps_sse_framing() {
     let fake = FakeUpstream::start().await.expect("fake");
     let gw = Gateway::start(&standard_config(&fake)).await;
     let mut body = message("claude-ok", true);
-    // Claude Code's role:"system" message needs the beta upstream: the fake rejects it without.
+    // `context_management` needs its beta upstream: the fake rejects it without.
+    body["context_management"] =
+        json!({"edits": [{"type": "clear_thinking_20251015", "keep": "all"}]});
     body["messages"]
         .as_array_mut()
         .expect("msgs")
@@ -79,7 +81,7 @@ async fn passthrough_forwards_the_right_headers_and_keeps_sse_framing() {
     assert_eq!(seen.headers["anthropic-version"], "2023-06-01");
     assert_eq!(
         seen.headers["anthropic-beta"],
-        "claude-code-20250219,mid-conversation-system-2026-04-07"
+        "claude-code-20250219,context-management-2025-06-27"
     );
     assert_eq!(seen.headers["x-claude-code-session-id"], "sess-1");
     assert_eq!(seen.json["model"], "ok");

@@ -11,6 +11,7 @@ mod modes;
 mod nginx;
 mod peers;
 mod procstat;
+mod profile;
 mod report;
 mod run;
 mod scenario;
@@ -59,6 +60,9 @@ pub struct Args {
     /// Request rate of the soak.
     #[arg(long, default_value_t = 1000.0)]
     pub soak_rate: f64,
+    /// Instead of the default run: Keyway under callgrind, this many requests per scenario.
+    #[arg(long)]
+    pub callgrind: Option<u64>,
     /// The keyway binary (default: build it with cargo, next to this one).
     #[arg(long)]
     pub keyway_bin: Option<PathBuf>,
@@ -79,8 +83,11 @@ pub struct Pinning {
     pub server: Option<usize>,
 }
 
+/// Online cores of the machine (not of this process's affinity mask).
 fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    usize::try_from(n).unwrap_or(1).max(1)
 }
 
 /// Pins this process (load generator and fake) to core 1 before any
@@ -157,18 +164,30 @@ async fn bench(args: Args, pinned: bool) -> anyhow::Result<()> {
         .context("starting the fake upstream")?;
     let slow_model = "slow-100x100";
     let stream_model = format!("bench-stream-{}", args.chunks);
-    let kw = keyway::start(
-        &bin,
-        &keyway::config(&fake, &stream_model, slow_model),
-        pin.server,
-    )
-    .await?;
+    let config = keyway::config(&fake, &stream_model, slow_model);
     let kw_models = Models {
         chat: keyway::ALIASES.chat.into(),
         messages: keyway::ALIASES.claude.into(),
         stream: keyway::ALIASES.stream.into(),
         bridged: keyway::ALIASES.bridged.into(),
     };
+    let dir = out_dir(&args);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    if let Some(n) = args.callgrind {
+        let tmp = tempfile::tempdir()?;
+        let kw = profile::start(&bin, &config, tmp.path()).await?;
+        let t = Target::new(
+            "keyway",
+            kw.addr,
+            Some(kw.pid),
+            kw_models.clone(),
+            Some(keyway::bench_key()),
+        );
+        let body = profile::run(&t, n, tmp.path()).await?;
+        let md = format!("# Keyway under callgrind\n\n{}\n\n{body}", machine(false));
+        return finish(&dir, "callgrind", &md, None, Vec::new(), kw).await;
+    }
+    let kw = keyway::start(&bin, &config, pin.server).await?;
     let mut notes = Vec::new();
     let mut servers: Vec<Server> = Vec::new();
     let mut targets = vec![Target::new(
@@ -202,8 +221,6 @@ async fn bench(args: Args, pinned: bool) -> anyhow::Result<()> {
         Some(keyway::bench_key()),
     ));
 
-    let dir = out_dir(&args);
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     if let Some(n) = args.streams {
         let report = streams_mode(&args, &targets, n, slow_model).await;
         return finish(&dir, "streams", &report, None, servers, kw).await;

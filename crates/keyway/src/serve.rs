@@ -159,7 +159,7 @@ fn print_banner(
     if let Some(pw) = password {
         println!();
         println!("  First start: log in as `admin` with password  {pw}");
-        println!("  It is shown only this once; change it in the admin UI (Account).");
+        println!("  It is shown only this once; change it in the admin UI (Settings).");
     }
     println!();
     println!("  Press Ctrl-C to stop.");

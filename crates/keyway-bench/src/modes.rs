@@ -24,23 +24,24 @@ pub async fn sampled(target: &Target, spec: &Spec, every: Duration) -> (Outcome,
     };
     let t0 = Instant::now();
     let cpu0 = procstat::cpu_seconds(pid);
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
     let sampler = tokio::spawn(async move {
         let mut out = Vec::new();
         let mut tick = tokio::time::interval(every);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = &mut stopped => return out,
+            }
             out.push(Sample {
                 at: t0.elapsed(),
                 rss_mib: procstat::rss_mib(pid),
                 cpu_s: procstat::cpu_seconds(pid) - cpu0,
             });
-            if out.len() > 100_000 {
-                return out;
-            }
         }
     });
     let outcome = load::run(target.addr, spec).await;
-    sampler.abort();
+    let _ = stop.send(());
     let mut samples = sampler.await.unwrap_or_default();
     samples.push(Sample {
         at: t0.elapsed(),
@@ -63,11 +64,11 @@ pub async fn streams(target: &Target, n: usize, secs: u64) -> String {
     let lat = out.latency.summary();
     let ttfb = out.ttfb.summary();
     let peak = target.pid.map(procstat::peak_rss_mib);
-    let max_rss = samples.iter().map(|s| s.rss_mib).fold(0.0, f64::max);
+    let max_rss = samples.iter().map(|s| s.rss_mib).reduce(f64::max);
     let cpu = samples.last().map_or(0.0, |s| s.cpu_s);
     let wall = samples.last().map_or(out.elapsed, |s| s.at).as_secs_f64();
     format!(
-        "| {} | {n} | {} | {} | {:.3} / {:.3} | {:.0} / {:.0} | {:.1} | {} | {:.2} ({:.0} % of a core) |\n",
+        "| {} | {n} | {} | {} | {:.3} / {:.3} | {:.0} / {:.0} | {} | {} | {} |\n",
         target.name,
         out.ok,
         out.errors,
@@ -75,10 +76,13 @@ pub async fn streams(target: &Target, n: usize, secs: u64) -> String {
         ttfb.p99,
         lat.p50,
         lat.max,
-        max_rss,
+        max_rss.map_or("—".into(), |m| format!("{m:.1}")),
         peak.map_or("—".into(), |p| format!("{p:.1}")),
-        cpu,
-        cpu / wall.max(1e-9) * 100.0,
+        if target.pid.is_some() {
+            format!("{cpu:.2} ({:.0} % of a core)", cpu / wall.max(1e-9) * 100.0)
+        } else {
+            "—".into()
+        },
     )
 }
 

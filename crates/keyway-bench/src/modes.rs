@@ -14,6 +14,8 @@ use crate::scenario::Scenario;
 pub struct Sample {
     pub at: Duration,
     pub rss_mib: f64,
+    /// Anonymous, file-backed and shared resident MiB.
+    pub parts: (f64, f64, f64),
     pub cpu_s: f64,
 }
 
@@ -36,6 +38,7 @@ pub async fn sampled(target: &Target, spec: &Spec, every: Duration) -> (Outcome,
             out.push(Sample {
                 at: t0.elapsed(),
                 rss_mib: procstat::rss_mib(pid),
+                parts: procstat::rss_parts_mib(pid),
                 cpu_s: procstat::cpu_seconds(pid) - cpu0,
             });
         }
@@ -46,6 +49,7 @@ pub async fn sampled(target: &Target, spec: &Spec, every: Duration) -> (Outcome,
     samples.push(Sample {
         at: t0.elapsed(),
         rss_mib: procstat::rss_mib(pid),
+        parts: procstat::rss_parts_mib(pid),
         cpu_s: procstat::cpu_seconds(pid) - cpu0,
     });
     (outcome, samples)
@@ -104,13 +108,18 @@ pub async fn soak(target: &Target, rate: f64, connections: usize, secs: u64) -> 
         "{}: {} requests at {rate} req/s (all four scenarios in turn), {} errors; latency p50 {:.3} ms, p99 {:.3} ms, max {:.1} ms.\n\n",
         target.name, out.ok, out.errors, lat.p50, lat.p99, lat.max
     );
-    s.push_str("| t (s) | RSS MiB | CPU s so far |\n|---:|---:|---:|\n");
+    s.push_str(
+        "| t (s) | RSS MiB | anon / file / shmem MiB | CPU s so far |\n|---:|---:|---:|---:|\n",
+    );
     for x in &samples {
         let _ = writeln!(
             s,
-            "| {:.0} | {:.1} | {:.1} |",
+            "| {:.0} | {:.1} | {:.1} / {:.1} / {:.1} | {:.1} |",
             x.at.as_secs_f64(),
             x.rss_mib,
+            x.parts.0,
+            x.parts.1,
+            x.parts.2,
             x.cpu_s
         );
     }
@@ -159,6 +168,7 @@ mod tests {
         Sample {
             at: Duration::from_secs(secs),
             rss_mib: rss,
+            parts: (rss, 0.0, 0.0),
             cpu_s: 0.0,
         }
     }

@@ -81,6 +81,12 @@ pub fn peak_rss_mib(pid: u32) -> f64 {
     status_sum_kib(pid, "VmHWM") as f64 / 1024.0
 }
 
+/// Resident memory split into (anonymous, file-backed, shared) MiB.
+pub fn rss_parts_mib(pid: u32) -> (f64, f64, f64) {
+    let f = |field| status_sum_kib(pid, field) as f64 / 1024.0;
+    (f("RssAnon"), f("RssFile"), f("RssShmem"))
+}
+
 /// Current resident memory (VmRSS) summed over the tree, in MiB.
 pub fn rss_mib(pid: u32) -> f64 {
     status_sum_kib(pid, "VmRSS") as f64 / 1024.0

@@ -11,6 +11,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 const MAX_BATCH: usize = 500;
+/// How long the writer waits for more rows before writing a partial batch.
+const LINGER: Duration = Duration::from_millis(100);
 
 #[derive(Clone)]
 pub struct LogSink {
@@ -64,13 +66,29 @@ async fn run(
             },
             _ = stop.changed() => break,
         }
+        // Linger briefly so rows arrive in batches: one SQLite transaction per
+        // row would cost more than the request it logs.
+        let deadline = tokio::time::Instant::now() + LINGER;
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(log) => batch.push(log),
-                Err(_) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    tokio::select! {
+                        got = rx.recv() => match got {
+                            Some(log) => batch.push(log),
+                            None => break,
+                        },
+                        _ = tokio::time::sleep_until(deadline) => break,
+                        _ = stop.changed() => break,
+                    }
+                }
             }
         }
         write(&*store, &mut batch).await;
+        if *stop.borrow() {
+            break;
+        }
     }
     // Shutdown: drain what is already queued.
     while let Ok(log) = rx.try_recv() {

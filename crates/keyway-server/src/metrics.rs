@@ -96,28 +96,44 @@ pub struct Metrics {
     inner: Mutex<Inner>,
 }
 
+/// group → route → provider → status → series.
+type SeriesTree = HashMap<String, HashMap<String, HashMap<String, HashMap<u16, Series>>>>;
+
+fn series_mut<'a>(
+    tree: &'a mut SeriesTree,
+    group: &str,
+    route: &str,
+    provider: &str,
+    status: u16,
+) -> &'a mut Series {
+    fn level<'m, V: Default>(m: &'m mut HashMap<String, V>, k: &str) -> &'m mut V {
+        if !m.contains_key(k) {
+            m.insert(k.to_owned(), V::default());
+        }
+        m.get_mut(k).expect("inserted above")
+    }
+    level(level(level(tree, group), route), provider)
+        .entry(status)
+        .or_insert_with(|| Series {
+            requests: 0,
+            input_tokens: 0,
+            output_tokens: 0,
+            latency: Histogram::new(LATENCY_BUCKETS),
+        })
+}
+
 #[derive(Default)]
 struct Inner {
-    series: HashMap<Labels, Series>,
+    series: SeriesTree,
     overhead: Option<Histogram>,
     client_disconnects: u64,
 }
 
 impl Metrics {
     pub fn observe(&self, o: Observation<'_>) {
-        let labels = Labels {
-            group: o.group.to_owned(),
-            route: o.route.to_owned(),
-            provider: o.provider.to_owned(),
-            status: o.status,
-        };
         let mut inner = self.inner.lock();
-        let s = inner.series.entry(labels).or_insert_with(|| Series {
-            requests: 0,
-            input_tokens: 0,
-            output_tokens: 0,
-            latency: Histogram::new(LATENCY_BUCKETS),
-        });
+        // Nested maps looked up by &str: no allocation once a series exists.
+        let s = series_mut(&mut inner.series, o.group, o.route, o.provider, o.status);
         s.requests += 1;
         s.input_tokens += o.input_tokens;
         s.output_tokens += o.output_tokens;
@@ -139,8 +155,25 @@ impl Metrics {
         let inner = self.inner.lock();
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP keyway_requests_total Requests answered, by group, route, provider and status.\n# TYPE keyway_requests_total counter\n");
-        let mut keys: Vec<_> = inner.series.keys().collect();
-        keys.sort_by(|a, b| {
+        let mut flat: Vec<(Labels, &Series)> = Vec::new();
+        for (g, routes) in &inner.series {
+            for (r, providers) in routes {
+                for (p, statuses) in providers {
+                    for (st, series) in statuses {
+                        flat.push((
+                            Labels {
+                                group: g.clone(),
+                                route: r.clone(),
+                                provider: p.clone(),
+                                status: *st,
+                            },
+                            series,
+                        ));
+                    }
+                }
+            }
+        }
+        flat.sort_by(|(a, _), (b, _)| {
             (&a.group, &a.route, &a.provider, a.status).cmp(&(
                 &b.group,
                 &b.route,
@@ -148,8 +181,7 @@ impl Metrics {
                 b.status,
             ))
         });
-        for l in &keys {
-            let s = &inner.series[*l];
+        for (l, s) in &flat {
             let _ = writeln!(
                 out,
                 "keyway_requests_total{{{}}} {}",
@@ -158,8 +190,7 @@ impl Metrics {
             );
         }
         out.push_str("# HELP keyway_tokens_total Tokens reported by upstreams.\n# TYPE keyway_tokens_total counter\n");
-        for l in &keys {
-            let s = &inner.series[*l];
+        for (l, s) in &flat {
             let _ = writeln!(
                 out,
                 "keyway_tokens_total{{{},direction=\"input\"}} {}",
@@ -174,8 +205,8 @@ impl Metrics {
             );
         }
         out.push_str("# HELP keyway_request_duration_seconds Time from request to the end of the response.\n# TYPE keyway_request_duration_seconds histogram\n");
-        for l in &keys {
-            inner.series[*l].latency.render(
+        for (l, s) in &flat {
+            s.latency.render(
                 &mut out,
                 "keyway_request_duration_seconds",
                 &fmt_labels(l),

@@ -188,6 +188,9 @@ async fn bench(args: Args, pinned: bool) -> anyhow::Result<()> {
         return finish(&dir, "callgrind", &md, None, Vec::new(), kw).await;
     }
     let kw = keyway::start(&bin, &config, pin.server).await?;
+    // Let start-up settle (config applied, snapshot built) before measuring it.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let kw_idle_rss = procstat::rss_mib(kw.pid);
     let mut notes = Vec::new();
     let mut servers: Vec<Server> = Vec::new();
     let mut targets = vec![Target::new(
@@ -297,6 +300,11 @@ async fn bench(args: Args, pinned: bool) -> anyhow::Result<()> {
         args.connections
     ));
     md.push_str(&report::saturation_table(&rows));
+    md.push_str(&format!(
+        "\nKeyway's RSS after start-up, before any request: {kw_idle_rss:.1} MiB. Peak RSS is VmHWM of the process tree, so it only grows through the run. \
+         CPU per 1,000 requests is utime+stime of the server's process tree; at low rates it is dominated by waking up for each request, \
+         so the saturation column is the better measure of work per request.\n"
+    ));
     if !notes.is_empty() {
         md.push_str("\n## Skipped and notes\n\n");
         for n in &notes {

@@ -179,7 +179,14 @@ pub fn by_component(annotated: &str) -> Vec<(&'static str, u64)> {
     ];
     let mut sums: Vec<(&'static str, u64)> = PARTS.iter().map(|(n, _)| (*n, 0)).collect();
     sums.push(("other", 0));
-    for line in annotated.lines() {
+    // Only the function table: after its header, up to the first blank line.
+    let table = annotated
+        .lines()
+        .skip_while(|l| !l.contains("file:function"))
+        .skip(1)
+        .skip_while(|l| l.trim().is_empty() || l.starts_with('-'))
+        .take_while(|l| !l.trim().is_empty());
+    for line in table {
         let t = line.trim_start();
         let Some((count, rest)) = t.split_once(' ') else {
             continue;
@@ -212,11 +219,15 @@ mod tests {
 
     #[test]
     fn sums_by_component() {
-        let a = "417,000 (100.0%)  PROGRAM TOTALS\n\
+        let a = "417,000 (100.0%)  PROGRAM TOTALS\n\n\
+                 Ir  file:function\n\
+                 --------------------------------\n\
                  100 ( 5.00%)  ./malloc/./malloc/malloc.c:_int_free [/lib/libc.so.6]\n\
                  50 ( 1.00%)  /r/libsqlite3-sys/sqlite3/sqlite3.c:walChecksumBytes [/k]\n\
                  7 ( 0.10%)  /w/crates/keyway-server/src/auth.rs:keyway_server::auth::lookup [/k]\n\
-                 3 ( 0.01%)  ???:0x000123 [/k]\n";
+                 3 ( 0.01%)  ???:0x000123 [/k]\n\
+                 \n\
+                 999 ( 9.99%)  fn x() { malloc:1 }\n";
         let parts = by_component(a);
         let get = |n| parts.iter().find(|(p, _)| *p == n).map(|(_, v)| *v);
         assert_eq!(get("malloc"), Some(100));

@@ -54,7 +54,7 @@ pub async fn start_all(
     for (name, attempt) in attempts {
         match attempt {
             Ok(Some(mut started)) => {
-                probe(&mut started.target, notes).await;
+                probe(&mut started.target, &started.server, notes).await;
                 if started.target.scenarios.is_empty() {
                     notes.push(format!(
                         "{name}: started but answered no scenario; left out."
@@ -83,7 +83,7 @@ fn first_lines(s: &str) -> String {
 }
 
 /// One request per scenario; the ones that fail are left out, with a note.
-async fn probe(t: &mut Target, notes: &mut Vec<String>) {
+async fn probe(t: &mut Target, server: &Server, notes: &mut Vec<String>) {
     let mut kept = Vec::new();
     for s in t.scenarios.clone() {
         match load::once(t.addr, Method::POST, &t.template(s)).await {
@@ -102,6 +102,23 @@ async fn probe(t: &mut Target, notes: &mut Vec<String>) {
                 t.name,
                 s.title()
             )),
+        }
+    }
+    if kept.len() < t.scenarios.len() {
+        let tail = server.output_tail();
+        let last: Vec<&str> = tail.lines().rev().take(3).collect();
+        if !last.is_empty() {
+            notes.push(format!(
+                "{}: its last output lines: {}",
+                t.name,
+                last.into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+                    .chars()
+                    .take(400)
+                    .collect::<String>()
+            ));
         }
     }
     t.scenarios = kept;

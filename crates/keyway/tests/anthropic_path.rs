@@ -243,16 +243,7 @@ async fn openai_clients_reach_anthropic_providers_through_the_bridge() {
         "max_tokens invented for Anthropic"
     );
 
-    let body = client()
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth(KEY)
-        .json(&chat("claude-tools", true))
-        .send()
-        .await
-        .expect("send")
-        .text()
-        .await
-        .expect("text");
+    let body = gw.chat_text("claude-tools", true).await;
     let data = sse_data(&body);
     assert_eq!(data.last().map(String::as_str), Some("[DONE]"));
     let chunks: Vec<Value> = data

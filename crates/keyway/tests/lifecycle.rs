@@ -217,44 +217,9 @@ async fn no_secret_is_printed_or_stored_in_clear() {
     }
 }
 
-async fn pg_schema() -> Option<(String, String)> {
-    let admin_url = std::env::var("KEYWAY_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let pool = sqlx::PgPool::connect(&admin_url).await.ok()?;
-    let schema = format!("kw_e2e_{}", std::process::id()) + &format!("_{}", rand_suffix());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&pool)
-        .await
-        .ok()?;
-    let sep = if admin_url.contains('?') { '&' } else { '?' };
-    Some((
-        format!("{admin_url}{sep}options=-c%20search_path%3D{schema}"),
-        schema,
-    ))
-}
-
-fn rand_suffix() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0)
-}
-
-async fn drop_schema(schema: &str) {
-    let admin_url = std::env::var("KEYWAY_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    if let Ok(pool) = sqlx::PgPool::connect(&admin_url).await {
-        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            .execute(&pool)
-            .await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_path_works_on_postgresql() {
-    let (url, schema) = pg_schema()
-        .await
-        .expect("PostgreSQL at 127.0.0.1:5432 (database test) is required");
+    let (url, schema) = pg_schema("kw_e2e").await;
     let fake = FakeUpstream::start().await.expect("fake");
     let opts = Options {
         extra_args: vec!["--database-url".into(), url.clone()],
@@ -266,27 +231,9 @@ async fn the_same_path_works_on_postgresql() {
         "{}",
         gw.output()
     );
-    let v: Value = client()
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth(KEY)
-        .json(&chat("ok", false))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let v: Value = gw.chat_json("ok", false).await;
     assert_eq!(v["choices"][0]["message"]["content"], keyway_testkit::TEXT);
-    let body = client()
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth(KEY)
-        .json(&chat("ok", true))
-        .send()
-        .await
-        .expect("send")
-        .text()
-        .await
-        .expect("text");
+    let body = gw.chat_text("ok", true).await;
     assert!(body.contains("[DONE]"));
     let row = gw
         .wait_log(|r| r["alias"] == "ok" && r["stream"] == true)

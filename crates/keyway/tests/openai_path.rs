@@ -208,16 +208,7 @@ async fn stream_usage_is_logged_and_passed_when_asked() {
     assert!(row["ttfb_ms"].is_number());
 
     // Usage in the finish chunk followed by metadata chunks is still found.
-    client()
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth(KEY)
-        .json(&chat("usage-finish", true))
-        .send()
-        .await
-        .expect("send")
-        .text()
-        .await
-        .expect("text");
+    gw.chat_text("usage-finish", true).await;
     let row = gw.wait_log(|r| r["alias"] == "usage-finish").await;
     assert_eq!(row["input_tokens"], 9, "prompt tokens minus the 2 cached");
     assert_eq!(row["cache_read_tokens"], 2);

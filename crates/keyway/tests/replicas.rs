@@ -12,38 +12,6 @@ use serde_json::json;
 
 const MASTER: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M=";
 
-async fn pg_schema() -> (String, String) {
-    let admin_url = std::env::var("KEYWAY_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let pool = sqlx::PgPool::connect(&admin_url)
-        .await
-        .expect("PostgreSQL at 127.0.0.1:5432 (database test) is required");
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let schema = format!("kw_replicas_{}_{nanos}", std::process::id());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&pool)
-        .await
-        .expect("create schema");
-    let sep = if admin_url.contains('?') { '&' } else { '?' };
-    (
-        format!("{admin_url}{sep}options=-c%20search_path%3D{schema}"),
-        schema,
-    )
-}
-
-async fn drop_schema(schema: &str) {
-    let admin_url = std::env::var("KEYWAY_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    if let Ok(pool) = sqlx::PgPool::connect(&admin_url).await {
-        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            .execute(&pool)
-            .await;
-    }
-}
-
 async fn replica(config: &str, url: &str) -> Gateway {
     let mut opts = Options {
         extra_args: vec!["--database-url".into(), url.into()],
@@ -67,7 +35,7 @@ async fn within(limit: Duration, mut f: impl AsyncFnMut() -> bool) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_share_changes_within_a_second() {
-    let (url, schema) = pg_schema().await;
+    let (url, schema) = pg_schema("kw_replicas").await;
     let fake = FakeUpstream::start().await.expect("fake");
     let config = standard_config(&fake);
     let mut a = replica(&config, &url).await;

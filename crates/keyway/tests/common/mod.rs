@@ -423,3 +423,59 @@ pub fn keys_seen(fake: &FakeUpstream) -> Vec<String> {
         })
         .collect()
 }
+
+impl Gateway {
+    /// `POST /v1/chat/completions` with the test key; the body as text.
+    pub async fn chat_text(&self, model: &str, stream: bool) -> String {
+        client()
+            .post(self.url("/v1/chat/completions"))
+            .bearer_auth(KEY)
+            .json(&chat(model, stream))
+            .send()
+            .await
+            .expect("send")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    /// `POST /v1/chat/completions` (non-stream) with the test key; the JSON answer.
+    pub async fn chat_json(&self, model: &str, stream: bool) -> serde_json::Value {
+        serde_json::from_str(&self.chat_text(model, stream).await).expect("json")
+    }
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("KEYWAY_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A fresh schema on the test PostgreSQL: (database URL using it, schema name).
+pub async fn pg_schema(prefix: &str) -> (String, String) {
+    let admin_url = pg_admin_url();
+    let pool = sqlx::PgPool::connect(&admin_url)
+        .await
+        .expect("PostgreSQL at 127.0.0.1:5432 (database test) is required");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let schema = format!("{prefix}_{}_{nanos}", std::process::id());
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&pool)
+        .await
+        .expect("create schema");
+    let sep = if admin_url.contains('?') { '&' } else { '?' };
+    (
+        format!("{admin_url}{sep}options=-c%20search_path%3D{schema}"),
+        schema,
+    )
+}
+
+pub async fn drop_schema(schema: &str) {
+    if let Ok(pool) = sqlx::PgPool::connect(&pg_admin_url()).await {
+        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(&pool)
+            .await;
+    }
+}

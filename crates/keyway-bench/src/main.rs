@@ -184,7 +184,12 @@ async fn bench(args: Args, pinned: bool) -> anyhow::Result<()> {
             Some(keyway::bench_key()),
         );
         let body = profile::run(&t, n, tmp.path()).await?;
-        let md = format!("# Keyway under callgrind\n\n{}\n\n{body}", machine(false));
+        let md = format!(
+            "# Keyway under callgrind\n\nBinary: `{}`. Command: `cargo run -p keyway-bench --release -- --callgrind {n}`. \
+             Instruction counts (Ir) do not depend on machine load. Each scenario: 100 uncounted warm-up requests, then {n} requests \
+             over 20 s from 4 connections; the counted window includes the request-log writes and idle tasks of that window.\n\n{body}",
+            bin.display()
+        );
         return finish(&dir, "callgrind", &md, None, Vec::new(), kw).await;
     }
     let kw = keyway::start(&bin, &config, pin.server).await?;

@@ -132,11 +132,10 @@ async fn handle(cache: &Cache, req: Request<Incoming>) -> Response<Body> {
     }
     let Shape { chunks, delay, .. } = parsed.shape;
     if delay.is_zero() {
-        return reply(
-            StatusCode::OK,
-            "text/event-stream",
-            cache.stream(proto, chunks),
-        );
+        // One frame, but without a length: streams go out chunked, as vendors send them.
+        let frame = Ok::<_, Infallible>(Frame::data(cache.stream(proto, chunks)));
+        let body = StreamBody::new(futures_util::stream::iter([frame]));
+        return sse_response(BodyExt::boxed(body));
     }
     paced(proto, chunks, delay)
 }
@@ -162,10 +161,96 @@ fn paced(proto: Protocol, chunks: usize, delay: Duration) -> Response<Body> {
         }
         Some((Ok::<_, Infallible>(Frame::data(bytes)), steps))
     });
-    let mut r = Response::new(BodyExt::boxed(StreamBody::new(stream)));
+    sse_response(BodyExt::boxed(StreamBody::new(stream)))
+}
+
+fn sse_response(body: Body) -> Response<Body> {
+    let mut r = Response::new(body);
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/event-stream"),
     );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{once, Template};
+    use http::Method;
+
+    fn req(path: &str, body: &str) -> Template {
+        Template {
+            path: path.into(),
+            headers: Vec::new(),
+            body: Bytes::from(body.to_owned()),
+        }
+    }
+
+    #[tokio::test]
+    async fn answers_both_protocols_in_their_wire_format() {
+        let fake = start("127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("fake");
+        let get = |path: &'static str, body: &'static str| {
+            let addr = fake.addr;
+            async move {
+                once(addr, Method::POST, &req(path, body))
+                    .await
+                    .expect("request")
+            }
+        };
+        let (status, body) = get("/v1/chat/completions", r#"{"model":"ok"}"#).await;
+        assert_eq!(status, 200);
+        assert!(body.starts_with(br#"{"id":"chatcmpl-bench","object":"chat.completion""#));
+
+        let (_, body) = get(
+            "/v1/chat/completions",
+            r#"{"model":"bench-stream-3","stream":true}"#,
+        )
+        .await;
+        let text = String::from_utf8_lossy(&body);
+        assert_eq!(text.matches(r#""content":"tok ""#).count(), 3);
+        assert!(text.ends_with("data: [DONE]\n\n"));
+
+        let (_, body) = get(
+            "/v1/messages",
+            r#"{"model":"bench-stream-4","stream":true}"#,
+        )
+        .await;
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.starts_with("event: message_start\n"));
+        assert_eq!(text.matches("event: content_block_delta").count(), 4);
+        assert!(text.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+
+        let (status, _) = get("/v1/embeddings", "{}").await;
+        assert_eq!(status, 404);
+    }
+
+    #[tokio::test]
+    async fn paced_streams_take_their_time() {
+        let fake = start("127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("fake");
+        let t0 = std::time::Instant::now();
+        let (status, body) = once(
+            fake.addr,
+            Method::POST,
+            &req(
+                "/v1/chat/completions",
+                r#"{"model":"slow-3x40","stream":true}"#,
+            ),
+        )
+        .await
+        .expect("request");
+        assert_eq!(status, 200);
+        assert!(
+            t0.elapsed() >= Duration::from_millis(120),
+            "{:?}",
+            t0.elapsed()
+        );
+        assert_eq!(String::from_utf8_lossy(&body).matches("tok ").count(), 3);
+    }
 }

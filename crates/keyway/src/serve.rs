@@ -52,7 +52,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Duration::from_secs(args.breaker_cooldown),
     );
     let (state, log_writer) = keyway_server::new_state(store.clone(), snapshot, limits, breakers);
-    let reloader = spawn_reloader(state.clone(), Duration::from_secs(30));
+    let reloader = spawn_reloader(state.clone(), Duration::from_secs(300));
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

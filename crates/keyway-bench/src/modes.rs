@@ -123,16 +123,28 @@ pub async fn soak(target: &Target, rate: f64, connections: usize, secs: u64) -> 
             x.cpu_s
         );
     }
-    if let Some(f) = flatness(&samples) {
-        let _ = writeln!(
-            s,
-            "\nRSS after the first sample: {:.1}–{:.1} MiB, {:+.1} % from first to last, spread ±{:.1} % around the mean ({}).",
-            f.min,
-            f.max,
-            f.drift_pct,
-            f.spread_pct,
-            if f.spread_pct <= 10.0 { "flat within ±10 %" } else { "NOT flat within ±10 %" }
-        );
+    let end = samples.last().map_or(Duration::ZERO, |x| x.at);
+    // Whole run after warm-up, then the second half alone (after a plateau).
+    let second_half: Vec<Sample> = samples
+        .iter()
+        .filter(|x| x.at >= end / 2)
+        .copied()
+        .collect();
+    for (label, part) in [
+        ("after the first sample", &samples[..]),
+        ("over the second half", &second_half[..]),
+    ] {
+        if let Some(f) = flatness(part) {
+            let _ = writeln!(
+                s,
+                "\nRSS {label}: {:.1}–{:.1} MiB, {:+.1} % from first to last, spread ±{:.1} % around the mean ({}).",
+                f.min,
+                f.max,
+                f.drift_pct,
+                f.spread_pct,
+                if f.spread_pct <= 10.0 { "flat within ±10 %" } else { "NOT flat within ±10 %" }
+            );
+        }
     }
     s
 }

@@ -77,7 +77,9 @@ pub(super) async fn insert(pool: &Pool<Db>, logs: &[RequestLog]) -> Result<()> {
                 .push_bind(log.cache_creation_tokens)
                 .push_bind(log.client_disconnected);
         });
-        qb.build().execute(&mut *tx).await?;
+        // Not cached: every batch size is a different statement, and sqlx would
+        // keep up to 100 of these large prepared statements per connection.
+        qb.build().persistent(false).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -286,12 +286,13 @@ async fn bench(args: Args, pinned: bool) -> anyhow::Result<()> {
     };
     let mut md = format!(
         "# Keyway benchmark\n\n{}\n\nCommand: `{command}`. {} s per phase after a {:.1} s warm-up, {} connections, {} chunks per stream. \
-         Keyway: SQLite, request logging on, {} groups × {} routes × {} keys. Latency runs to the last byte, from the scheduled send time when the connection was still busy then (queueing counts: no coordinated omission), else from the actual send.\n\n",
+         Keyway (`{}`): SQLite, request logging on, {} groups × {} routes × {} keys. Latency runs to the last byte, from the scheduled send time when the connection was still busy then (queueing counts: no coordinated omission), else from the actual send.\n\n",
         machine(pinned),
         phase.as_secs_f64(),
         plan.warmup.as_secs_f64(),
         args.connections,
         args.chunks,
+        bin.display(),
         keyway::GROUPS,
         keyway::ROUTES_PER_GROUP,
         keyway::KEYS_PER_GROUP,

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use crate::run::{Phase, Row};
 use crate::scenario::Scenario;
 
-const PANEL_W: f64 = 250.0;
+/// Width per target group in a panel; panels grow with the number of targets.
+const GROUP_W: f64 = 62.0;
 const PLOT_H: f64 = 260.0;
 const TOP: f64 = 60.0;
 const LEFT: f64 = 60.0;
@@ -38,8 +39,14 @@ pub fn plot(rows: &[Row], phase: Phase, title: &str) -> String {
     let values = picked.iter().flat_map(|r| [r.latency.p50, r.latency.p99]);
     let (min, max) = values.fold((f64::MAX, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
     let (lo, hi) = decades(min, max);
+    let most = scenarios
+        .iter()
+        .map(|sc| picked.iter().filter(|r| r.scenario == *sc).count())
+        .max()
+        .unwrap_or(1);
+    let panel_w = (most as f64 * GROUP_W + 30.0).max(250.0);
     let y = |v: f64| TOP + PLOT_H - (v.max(1e-3).log10() - lo as f64) / (hi - lo) as f64 * PLOT_H;
-    let width = LEFT + PANEL_W * scenarios.len().max(1) as f64 + 20.0;
+    let width = LEFT + panel_w * scenarios.len().max(1) as f64 + 20.0;
     let height = TOP + PLOT_H + 90.0;
     let mut s = String::new();
     let _ = writeln!(
@@ -83,16 +90,16 @@ pub fn plot(rows: &[Row], phase: Phase, title: &str) -> String {
         );
     }
     for (pi, sc) in scenarios.iter().enumerate() {
-        let x0 = LEFT + pi as f64 * PANEL_W;
+        let x0 = LEFT + pi as f64 * panel_w;
         let cells: Vec<&&Row> = picked.iter().filter(|r| r.scenario == *sc).collect();
         let _ = writeln!(
             s,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-weight="bold">{}</text>"#,
-            x0 + PANEL_W / 2.0,
+            x0 + panel_w / 2.0,
             TOP + PLOT_H + 60.0,
             esc(sc.title())
         );
-        let group_w = (PANEL_W - 30.0) / cells.len().max(1) as f64;
+        let group_w = (panel_w - 30.0) / cells.len().max(1) as f64;
         let bar_w = (group_w - 8.0) / 3.0;
         for (ti, r) in cells.iter().enumerate() {
             let gx = x0 + 15.0 + ti as f64 * group_w;
@@ -132,6 +139,50 @@ pub fn plot(rows: &[Row], phase: Phase, title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn panels_widen_so_target_labels_do_not_overlap() {
+        use crate::hist::Summary;
+        let row = |t: &str| Row {
+            scenario: Scenario::Chat,
+            target: t.into(),
+            phase: Phase::Rate(500.0),
+            latency: Summary {
+                count: 1,
+                p50: 0.1,
+                p90: 0.2,
+                p99: 0.3,
+                max: 0.4,
+            },
+            ttfb: Summary::default(),
+            throughput: 500.0,
+            ok: 1,
+            errors: 0,
+            first_error: None,
+            cpu_per_1k: None,
+            peak_rss: None,
+        };
+        let rows: Vec<Row> = [
+            "direct",
+            "nginx",
+            "keyway",
+            "litellm",
+            "portkey",
+            "keyway-py",
+        ]
+        .iter()
+        .map(|t| row(t))
+        .collect();
+        let svg = plot(&rows, Phase::Rate(500.0), "t");
+        let width: f64 = svg
+            .split("width=\"")
+            .nth(1)
+            .and_then(|w| w.split('"').next())
+            .and_then(|w| w.parse().ok())
+            .expect("width");
+        assert!(width >= LEFT + 6.0 * GROUP_W + 30.0, "{width}");
+        assert_eq!(svg.matches("<title>keyway-py p99").count(), 1);
+    }
 
     #[test]
     fn decades_cover_the_values() {

@@ -103,6 +103,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut stop_for_grace = stop_rx.clone();
+    // TCP_NODELAY on accepted sockets: without it small SSE writes wait on
+    // Nagle and the client's delayed ACK (~40 ms stalls per stream).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -137,11 +137,7 @@ async fn metrics(State(s): State<SharedState>) -> Response {
 
 /// Unknown paths: an OpenAI-shaped 404 under /v1, plain otherwise.
 async fn not_found(headers: HeaderMap, uri: http::Uri) -> Response {
-    let proto = if headers.contains_key("anthropic-version") {
-        ClientProtocol::Anthropic
-    } else {
-        ClientProtocol::OpenAi
-    };
+    let proto = proxy::protocol_of(&headers);
     let mut r =
         ApiError::BadRequest(format!("unknown endpoint {}", uri.path())).into_response_for(proto);
     *r.status_mut() = StatusCode::NOT_FOUND;

@@ -72,14 +72,7 @@ pub async fn handle(
     let mut rec = Record::new(request_id.clone(), client, endpoint);
     let resp = match run(&state, client, op, &headers, body, &mut rec).await {
         Ok(resp) => resp,
-        Err(err) => {
-            if rec.log.error.is_none() {
-                rec.log.error = Some(err.to_string());
-            }
-            let resp = err.into_response_for(client);
-            rec.finish(&state, resp.status().as_u16());
-            resp
-        }
+        Err(err) => rec.fail(&state, err, client),
     };
     with_request_id(resp, &request_id)
 }
@@ -173,6 +166,23 @@ pub(crate) async fn dispatch(
     Err(last_err)
 }
 
+/// Serializes a translated body; failure here is our bug, not the client's.
+pub(crate) fn to_bytes(v: &serde_json::Value) -> Result<Bytes, ApiError> {
+    serde_json::to_vec(v)
+        .map(Bytes::from)
+        .map_err(|_| ApiError::Internal)
+}
+
+/// The client's protocol where the path alone does not say (models, unknown paths):
+/// Anthropic SDKs always send `anthropic-version`.
+pub(crate) fn protocol_of(headers: &HeaderMap) -> ClientProtocol {
+    if headers.contains_key("anthropic-version") {
+        ClientProtocol::Anthropic
+    } else {
+        ClientProtocol::OpenAi
+    }
+}
+
 /// Upstream response headers worth passing on (rate-limit state, request ids).
 pub fn passthrough_headers(from: &HeaderMap, to: &mut HeaderMap) {
     for (name, value) in from {
@@ -215,14 +225,7 @@ pub async fn dispatch_for_test(
     let result = dispatch(state, client, op, &headers, raw, group_id, &mut rec).await;
     let mut resp = match result {
         Ok(r) => r,
-        Err(err) => {
-            if rec.log.error.is_none() {
-                rec.log.error = Some(err.to_string());
-            }
-            let resp = err.into_response_for(client);
-            rec.finish(state, resp.status().as_u16());
-            resp
-        }
+        Err(err) => rec.fail(state, err, client),
     };
     let provider = rec.final_provider.clone();
     if let Some(s) = rec

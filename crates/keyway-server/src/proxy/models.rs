@@ -11,19 +11,11 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use serde_json::{json, Value};
 
-use super::{json_response, new_request_id, with_request_id};
+use super::{json_response, new_request_id, protocol_of, with_request_id};
 use crate::auth::authenticate;
 use crate::error::{ApiError, ClientProtocol};
 use crate::snapshot::RouteEntry;
 use crate::state::SharedState;
-
-fn protocol_of(headers: &HeaderMap) -> ClientProtocol {
-    if headers.contains_key("anthropic-version") {
-        ClientProtocol::Anthropic
-    } else {
-        ClientProtocol::OpenAi
-    }
-}
 
 fn rfc3339(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(ms / 1000)

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::prepare::BridgeCtx;
 use super::record::Record;
 use super::upstream_error::from_transport;
-use super::{json_response, passthrough_headers};
+use super::{json_response, passthrough_headers, to_bytes};
 use crate::error::{ApiError, ClientProtocol};
 use crate::state::AppState;
 
@@ -95,12 +95,6 @@ pub async fn answer(
     passthrough_headers(&headers, r.headers_mut());
     rec.finish(state, 200);
     Ok(r)
-}
-
-fn to_bytes(v: &Value) -> Result<Bytes, ApiError> {
-    serde_json::to_vec(v)
-        .map(Bytes::from)
-        .map_err(|_| ApiError::Internal)
 }
 
 /// The top-level fields of a pass-through body that Keyway looks at.

@@ -10,6 +10,7 @@ use keyway_upstream::{endpoint_url, forwardable, Endpoint, HeaderPolicy, Upstrea
 use secrecy::ExposeSecret;
 
 use super::plan::Flavor;
+use super::to_bytes;
 use crate::body::{self, Probe};
 use crate::error::{ApiError, ClientProtocol};
 use crate::snapshot::CandidateEntry;
@@ -164,12 +165,6 @@ fn parsed<'v>(inbound: &'v mut Inbound<'_>) -> Result<&'v serde_json::Value, Api
         *inbound.parsed = Some(v);
     }
     inbound.parsed.as_ref().ok_or(ApiError::Internal)
-}
-
-fn to_bytes(v: &serde_json::Value) -> Result<Bytes, ApiError> {
-    serde_json::to_vec(v)
-        .map(Bytes::from)
-        .map_err(|_| ApiError::Internal)
 }
 
 /// Whether a same-protocol body needs more than the `model` splice. Checked

@@ -80,6 +80,21 @@ impl Record {
         self.log.upstream_error = None;
     }
 
+    /// Answers a failed request in the client's protocol and records it.
+    pub fn fail(
+        &mut self,
+        state: &AppState,
+        err: crate::error::ApiError,
+        client: ClientProtocol,
+    ) -> axum::response::Response {
+        if self.log.error.is_none() {
+            self.log.error = Some(err.to_string());
+        }
+        let resp = err.into_response_for(client);
+        self.finish(state, resp.status().as_u16());
+        resp
+    }
+
     /// Sends the row and the metrics. Later calls do nothing.
     pub fn finish(&mut self, state: &AppState, status: u16) {
         if self.sent {
